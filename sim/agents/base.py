@@ -1,0 +1,47 @@
+"""Agents whose numeric state lives in their population's NumPy arrays (structure of arrays).
+
+An agent holds only its row; reading `employee.engagement` reads the population's array,
+and writing it writes there, so the vectorized phases and the agent views never disagree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mesa
+import numpy as np
+
+
+def row_field(population: str, array: str, doc: str) -> property:
+    """A property reading and writing `model.<population>.<array>[row]` (a row of a 2-D array
+    is returned as a copy-free view)."""
+
+    def fget(self: RowAgent) -> Any:
+        value = getattr(getattr(self.model, population), array)[self.row]
+        return value.item() if isinstance(value, np.generic) else value
+
+    def fset(self: RowAgent, value: Any) -> None:
+        getattr(getattr(self.model, population), array)[self.row] = value
+
+    return property(fget, fset, doc=doc)
+
+
+class RowAgent(mesa.Agent):
+    """A Mesa agent bound to one row of its population's arrays."""
+
+    def __init__(self, model: mesa.Model, row: int) -> None:
+        super().__init__(model)
+        self.row = row
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(id={self.unique_id}, row={self.row})"
+
+
+def beta_trust(counts: np.ndarray) -> np.ndarray:
+    """Expected value of a Beta reputation from (good, bad) counts on the last axis."""
+    return (counts[..., 0] + 1.0) / (counts[..., 0] + counts[..., 1] + 2.0)
+
+
+def sigmoid(x: np.ndarray | float) -> np.ndarray:
+    """The logistic function."""
+    return 1.0 / (1.0 + np.exp(-x))

@@ -1,0 +1,407 @@
+"""Employees: split effort over tasks, serve cases, learn, trust, engage, and quit.
+
+Effort allocation is a softmax over the marginal return of each task, which reduces to
+Holmstrom & Milgrom's (1991) multitask corner when intrinsic motivation is off and the
+choice is sharp. Engagement follows equity theory (Adams 1965), trust in the manager,
+autonomy × fit, recognition and purpose; quitting follows the outside-option gap
+(March & Simon 1958).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.agents.base import RowAgent, beta_trust, row_field, sigmoid
+from sim.learning import random_beliefs
+from sim.params import FUNCTIONS, TASKS
+
+if TYPE_CHECKING:
+    from sim.model import WorkplaceModel
+
+SPEED, CARE, HELP, LEARN = range(len(TASKS))
+
+
+class Employee(RowAgent):
+    """An employee: one row of the employee arrays while the person is with the firm."""
+
+    team = row_field("employees", "team", "team (and so manager) index")
+    role = row_field("employees", "role", "current function index (see FUNCTIONS)")
+    hire_function = row_field("employees", "hire_function", "function hired into")
+    engagement = row_field("employees", "engagement", "engagement (0..1)")
+    skill = row_field("employees", "skill", "skill per function (0..1)")
+    passion = row_field("employees", "passion", "passion per function (0..1)")
+    effort_shares = row_field("employees", "shares", "effort split over speed, care, help, learn")
+    effort = row_field("employees", "effort", "total effort this week (0..1)")
+    reputation = row_field("employees", "reputation", "peer-validated expertise per function")
+    beliefs = row_field("employees", "beliefs", "March beliefs in {-1, 0, +1}")
+    pay = row_field("employees", "pay", "pay this week ($)")
+    level = row_field("employees", "level", "career level")
+    tenure = row_field("employees", "tenure", "weeks with the firm")
+
+    @property
+    def role_name(self) -> str:
+        """Name of the current function."""
+        return FUNCTIONS[self.role]
+
+    @property
+    def trust_in_manager(self) -> float:
+        """Trust in one's own manager (comfort and confidence combined)."""
+        return float(self.model.employees.trust_in_manager()[self.row])
+
+    @property
+    def band(self) -> str:
+        """Gallup band of this person's engagement."""
+        return self.model.employees.band_of(self.engagement)
+
+
+class Employees:
+    """All employee positions as arrays; a vacant position has no agent until it is filled."""
+
+    def __init__(self, model: WorkplaceModel) -> None:
+        self.model = model
+        p = model.p
+        rng = model.rng
+        n, nf, size = p["n_employees"], len(FUNCTIONS), p["team_size"]
+        self.n = n
+        self.team = np.arange(n) // size
+        self.n_teams = int(self.team.max()) + 1
+        self.hire_function = np.arange(n) % size % nf
+        self.role = self.hire_function.copy()
+        self.active = np.ones(n, dtype=bool)
+        self.vacancy_timer = np.zeros(n, dtype=np.int64)
+        self.skill = rng.uniform(0.0, 0.4, size=(n, nf))
+        self.skill[np.arange(n), self.hire_function] = np.clip(rng.normal(0.55, 0.15, n), 0.05, 1)
+        self.passion = rng.uniform(0.1, 1.0, size=(n, nf))
+        self.reputation = self.skill * 0.8
+        self.disposition = rng.normal(0.0, p["engagement_disposition_sd"], n)
+        self.engagement = np.clip(sigmoid(p["engagement_bias"] + self.disposition), 0, 1)
+        self.tenure = rng.integers(0, 520, n).astype(float)
+        self.level = np.zeros(n)
+        self.beliefs = random_beliefs(rng, n, p["march_dimensions"])
+        self.knowledge = np.zeros(n)
+        self.shares = np.full((n, len(TASKS)), 1.0 / len(TASKS))
+        self.effort = np.full(n, 0.5)
+        self.closures = np.zeros(n)
+        self.throughput = np.zeros(n)
+        self.solve_prob = np.full(n, 0.5)
+        self.pay = np.full(n, p["wage"])
+        self.score = np.ones(n)
+        self.score_ema = np.ones(n)
+        self.rep_gain = np.zeros(n)
+        self.mgr_comfort = np.zeros((n, 2))
+        self.mgr_confidence = np.zeros((n, 2))
+        self.issues_raised = np.zeros(n)
+        self.issues_closed = np.zeros(n)
+        self.quits = self.dismissals = self.hires = self.new_consultants = 0
+        self._build_network(rng, p["cross_team_ties"])
+        self.agents: list[Employee | None] = [Employee(model, i) for i in range(n)]
+        self.update_levels()
+
+    # --- structure --------------------------------------------------------------------
+    def _build_network(self, rng: np.random.Generator, ties: int) -> None:
+        """Collaboration network: every pair within a team, plus random cross-team ties.
+
+        Stored as directed edges (src trusts dst), each with comfort and confidence counts.
+        """
+        n, team = self.n, self.team
+        size = self.model.p["team_size"]
+        local = np.arange(n) - team * size
+        src_parts, dst_parts = [], []
+        for offset in range(1, size):  # teammates: the other positions of the same team
+            dst = team * size + (local + offset) % size
+            ok = dst < n
+            src_parts.append(np.arange(n)[ok])
+            dst_parts.append(dst[ok])
+        if ties > 0 and self.n_teams > 1:
+            src = np.repeat(np.arange(n), ties)
+            dst = rng.integers(0, n, size=src.size)
+            ok = team[dst] != team[src]
+            src_parts += [src[ok], dst[ok]]  # ties are mutual
+            dst_parts += [dst[ok], src[ok]]
+        self.edge_src = np.concatenate(src_parts).astype(np.int64)
+        self.edge_dst = np.concatenate(dst_parts).astype(np.int64)
+        self.edge_comfort = np.zeros((self.edge_src.size, 2))
+        self.edge_confidence = np.zeros((self.edge_src.size, 2))
+        self.out_degree = np.maximum(np.bincount(self.edge_src, minlength=n), 1)
+        self.in_degree = np.maximum(np.bincount(self.edge_dst, minlength=n), 1)
+
+    @property
+    def headcount(self) -> int:
+        """Filled positions."""
+        return int(self.active.sum())
+
+    def team_mean(self, values: np.ndarray) -> np.ndarray:
+        """Mean of `values` over the active members of each team (per team)."""
+        a = self.active
+        weights = values * a if values.ndim == 1 else values * a[:, None]
+        count = np.maximum(np.bincount(self.team, weights=a, minlength=self.n_teams), 1)
+        if values.ndim == 1:
+            return np.bincount(self.team, weights=weights, minlength=self.n_teams) / count
+        cols = [np.bincount(self.team, weights=weights[:, k], minlength=self.n_teams)
+                for k in range(values.shape[1])]
+        return np.stack(cols, axis=1) / count[:, None]
+
+    def fit(self) -> np.ndarray:
+        """Role fit: geometric mean of skill and passion in the current function."""
+        rows = np.arange(self.n)
+        return np.sqrt(self.skill[rows, self.role] * self.passion[rows, self.role])
+
+    def trust_in_manager(self) -> np.ndarray:
+        """Trust in own manager: w · comfort + (1 − w) · confidence."""
+        w = self.model.p["comfort_weight"]
+        return w * beta_trust(self.mgr_comfort) + (1 - w) * beta_trust(self.mgr_confidence)
+
+    def edge_trust(self) -> np.ndarray:
+        """Trust on each directed collaboration edge (src in dst)."""
+        w = self.model.p["comfort_weight"]
+        return w * beta_trust(self.edge_comfort) + (1 - w) * beta_trust(self.edge_confidence)
+
+    def peer_trust(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per person: mean trust in peers (out) and peers' mean trust in them (in)."""
+        t = self.edge_trust()
+        live = self.active[self.edge_src] & self.active[self.edge_dst]
+        t = t * live
+        n = self.n
+        out_n = np.maximum(np.bincount(self.edge_src, weights=live, minlength=n), 1)
+        in_n = np.maximum(np.bincount(self.edge_dst, weights=live, minlength=n), 1)
+        out = np.bincount(self.edge_src, weights=t, minlength=n) / out_n
+        into = np.bincount(self.edge_dst, weights=t, minlength=n) / in_n
+        return out, into
+
+    def band_of(self, engagement: float) -> str:
+        """Gallup band name of an engagement value."""
+        p = self.model.p
+        if engagement >= p["engaged_threshold"]:
+            return "engaged"
+        if engagement < p["disengaged_threshold"]:
+            return "actively disengaged"
+        return "not engaged"
+
+    # --- phase 2: effort ----------------------------------------------------------------
+    def choose_effort(self) -> None:
+        """Split effort by softmax of task returns; total effort from engagement and overhead.
+
+        r_j = pay_sensitivity·Σ_m w_m V[m,j] + manager_pressure·(manager's return)
+              + intrinsic_strength·g·intrinsic_j + norm_strength·(team's split last week),
+        a = softmax(r/τ); E = (e0 + (1 − e0) g)(1 − overhead).
+        """
+        model, p = self.model, self.model.p
+        cut = model.finance.budget_cut
+        pay = p["pay_sensitivity"] * model.employee_task_returns
+        pressure = p["manager_pressure"] * model.manager_task_returns
+        returns = np.broadcast_to(pay + pressure, (self.n, len(TASKS))).copy()
+        returns[:, HELP] -= p["pay_sensitivity"] * p["relative_evaluation"] * p["rival_help_cost"]
+        intrinsic = np.array([p["intrinsic_speed"], p["intrinsic_care"], p["intrinsic_help"],
+                              p["intrinsic_learn"]])
+        returns += p["intrinsic_strength"] * self.engagement[:, None] * intrinsic[None, :]
+        returns += p["norm_strength"] * self.team_mean(self.shares)[self.team]
+        returns[:, LEARN] *= 1.0 - cut  # training cut: learning pays less
+        z = returns / p["effort_temperature"]
+        z -= z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        self.shares = e / e.sum(axis=1, keepdims=True)
+        overhead = self.overhead()
+        base = p["base_effort"]
+        self.effort = (base + (1.0 - base) * self.engagement) * (1.0 - overhead)
+
+    def overhead(self) -> np.ndarray:
+        """Share of the week lost to meetings and process, relieved by trust (speed of trust)."""
+        p = self.model.p
+        trust = 0.5 * (self.trust_in_manager() + self.peer_trust()[0])
+        load = p["meeting_hours"] / p["working_hours"] + p["process_overhead"]
+        return np.clip(load * (1.0 - p["trust_overhead_relief"] * trust), 0.0, 0.95)
+
+    # --- phase 3: work -------------------------------------------------------------------
+    def capacity(self) -> None:
+        """Closures each person can make and the chance each closure solves the case.
+
+        closures = capacity · a_speed · E · fit · (1 + help_strength · teammates' help);
+        solve = σ(b_care · a_care · E + b_know · knowledge + b_fit · fit − difficulty).
+        """
+        p = self.model.p
+        fit = self.fit()
+        self._fit = fit
+        help_given = self.shares[:, HELP] * self.effort * self.active
+        self.help_given = help_given
+        team_help = self.team_mean(help_given)[self.team]
+        boost = 1.0 + p["help_strength"] * team_help
+        self.closures = p["case_capacity"] * self.shares[:, SPEED] * self.effort * fit * boost
+        self.closures *= self.active
+        quality = (p["care_quality_effect"] * self.shares[:, CARE] * self.effort
+                   + p["knowledge_quality_effect"] * self.knowledge
+                   + p["fit_quality_effect"] * fit - p["case_difficulty"])
+        self.solve_prob = sigmoid(quality)
+
+    def sharing(self) -> np.ndarray:
+        """Chance each person shares know-how with the code: help effort against a reference."""
+        help_given = self.shares[:, HELP] * self.effort
+        return np.clip(help_given / self.model.p["share_reference"], 0.0, 1.0) * self.active
+
+    def develop_skills(self) -> None:
+        """Skill grows with learning effort and mentoring; unused skills fade; peers re-validate.
+
+        On the fixed ladder people learn in their current function; in customized work they
+        learn toward the function they are most passionate about.
+        """
+        p, model = self.model.p, self.model
+        rows = np.arange(self.n)
+        cut = model.finance.budget_cut
+        target = np.argmax(self.passion, axis=1) if p["customized_work"] else self.role
+        learn = p["learning_rate"] * self.shares[:, LEARN] * self.effort * (1.0 - cut)
+        gain = np.zeros_like(self.skill)
+        gain[rows, target] += learn * (1.0 - self.skill[rows, target])
+        best = self._team_best_skill()
+        gain[rows, self.role] += p["mentoring"] * np.maximum(
+            0.0, best[self.team, self.role] - self.skill[rows, self.role])
+        practised = np.zeros_like(self.skill, dtype=bool)
+        practised[rows, self.role] = True
+        practised[rows, target] = True
+        self.skill = np.clip(self.skill + gain - p["skill_decay"] * self.skill * ~practised, 0, 1)
+        old_rep = self.reputation[rows, self.role].copy()
+        seen = np.zeros_like(self.skill)
+        seen[rows, target] = self.shares[:, LEARN]
+        seen[rows, self.role] = 1.0
+        rate = p["reputation_rate"]
+        self.reputation += rate * seen * (self.skill - self.reputation)
+        self.reputation -= p["skill_decay"] * self.reputation * (seen == 0)
+        self.rep_gain = np.maximum(0.0, self.reputation[rows, self.role] - old_rep)
+        self.passion[rows, self.role] = np.clip(
+            self.passion[rows, self.role] + p["passion_growth"] * (self.engagement - 0.5), 0, 1)
+
+    def _team_best_skill(self) -> np.ndarray:
+        """Best skill in each function among each team's active members."""
+        best = np.zeros((self.n_teams, self.skill.shape[1]))
+        np.maximum.at(best, self.team, self.skill * self.active[:, None])
+        return best
+
+    # --- phase 7: engagement ----------------------------------------------------------------
+    def update_engagement(self) -> None:
+        """G ← g + η (g* − g) + noise, with g* = σ(θ0 + disposition + θ·drivers)."""
+        model, p = self.model, self.model.p
+        managers = model.managers
+        a = self.active
+        contribution = np.maximum(self.effort, 1e-3)
+        pay_ratio = np.maximum(self.pay, 1.0) / max(self.pay[a].mean(), 1.0)
+        contrib_ratio = contribution / max(contribution[a].mean(), 1e-3)
+        pay_fairness = -np.abs(np.log(pay_ratio / contrib_ratio))
+        credit = managers.credit_fairness[self.team] - 1.0
+        fairness = (1.0 - p["credit_weight"]) * pay_fairness + p["credit_weight"] * credit
+        trust_mgr = self.trust_in_manager()
+        autonomy_fit = managers.autonomy[self.team] * self._fit
+        recognition = self._peer_in
+        purpose = model.team_satisfaction[self.team]
+        overload = np.clip(model.team_load[self.team] - 1.0, 0.0, 1.0)
+        meetings = p["meeting_hours"] / p["working_hours"]
+        drive = (p["engagement_bias"] + self.disposition
+                 + p["fairness_effect"] * fairness
+                 + p["trust_effect"] * (trust_mgr - 0.5)
+                 + p["autonomy_fit_effect"] * (autonomy_fit - 0.25)
+                 + p["recognition_effect"] * (recognition - 0.5)
+                 + p["purpose_effect"] * (purpose - 0.5)
+                 - p["overload_effect"] * overload
+                 - p["meeting_effect"] * meetings)
+        target = sigmoid(drive)
+        noise = model.rng.normal(0.0, p["engagement_noise"], self.n) if p["engagement_noise"] else 0
+        g = self.engagement + p["engagement_rate"] * (target - self.engagement) + noise
+        self.engagement = np.clip(g, 0.0, 1.0)
+
+    # --- phase 8: turnover ------------------------------------------------------------------
+    def turnover(self) -> None:
+        """Quit with hazard h0·exp(κ (outside − inside)); forced exits at the annual review;
+        skilled leavers may consult; vacancies are filled after the hiring lag."""
+        model, p, rng = self.model, self.model.p, self.model.rng
+        a = self.active
+        rows = np.arange(self.n)
+        best_skill = self.skill.max(axis=1)
+        outside = p["outside_skill_value"] * (
+            0.5 * best_skill + 0.5 * self.reputation[rows, self.role] - 0.5)
+        inside = (self.pay / p["wage"] - 1.0) + (self.engagement - 0.5) + (
+            self.trust_in_manager() - 0.5)
+        hazard = p["quit_base"] * np.exp(p["quit_sensitivity"] * (outside - inside))
+        quitting = a & (rng.random(self.n) < hazard)
+        dismissed = np.zeros(self.n, dtype=bool)
+        if p["forced_exit_share"] > 0 and model.week % 52 == 51:
+            eligible = np.flatnonzero(a & ~quitting & (self.tenure >= 26))
+            k = round(p["forced_exit_share"] * eligible.size)
+            if k:
+                worst = eligible[np.argsort(self.score_ema[eligible], kind="stable")[:k]]
+                dismissed[worst] = True
+        leaving = quitting | dismissed
+        can_consult = quitting & (best_skill >= p["consultant_skill_threshold"])
+        consulting = can_consult & (rng.random(self.n) < p["consultant_share"])
+        model.consultants.add(self.skill[consulting])
+        self.quits, self.dismissals = int(quitting.sum()), int(dismissed.sum())
+        self.new_consultants = int(consulting.sum())
+        self.leave(np.flatnonzero(leaving))
+        self.fill_vacancies()
+        self.tenure += self.active
+
+    def leave(self, rows: np.ndarray) -> None:
+        """People leave: their agents go, their positions wait for a hire."""
+        if rows.size == 0:
+            return
+        self.active[rows] = False
+        self.vacancy_timer[rows] = self.model.p["hiring_lag_weeks"]
+        for row in rows.tolist():
+            self.agents[row].remove()
+            self.agents[row] = None
+        self.closures[rows] = 0.0
+
+    def fill_vacancies(self) -> None:
+        """Count down vacancies and hire into those that are due; a budget cut slows the count
+        (each vacancy advances with chance 1 − cut: a full cut is a hiring freeze)."""
+        model = self.model
+        vacant = ~self.active
+        self.hires = 0
+        if not vacant.any():
+            return
+        advance = vacant & (model.rng.random(self.n) >= model.finance.budget_cut)
+        self.vacancy_timer[advance] -= 1
+        due = np.flatnonzero(vacant & (self.vacancy_timer <= 0))
+        if due.size:
+            self.hire(due)
+
+    def hire(self, rows: np.ndarray) -> None:
+        """New people: lower skill, neutral trust, beliefs fresh or cloned by hiring breadth."""
+        model, p, rng = self.model, self.model.p, self.model.rng
+        k, nf = rows.size, len(FUNCTIONS)
+        breadth = p["hiring_breadth"]
+        typical = self.skill[self.active].mean(axis=0) if self.active.any() else np.full(nf, 0.3)
+        fresh_skill = rng.uniform(0.0, 0.4, size=(k, nf))
+        skill = breadth * fresh_skill + (1 - breadth) * np.minimum(typical, 0.4)[None, :]
+        hire_f = self.hire_function[rows]
+        skill[np.arange(k), hire_f] = np.clip(rng.normal(p["new_hire_skill"], 0.1, k), 0.05, 1.0)
+        self.skill[rows] = skill
+        self.passion[rows] = rng.uniform(0.1, 1.0, size=(k, nf))
+        self.reputation[rows] = 0.0
+        self.role[rows] = hire_f
+        fresh = random_beliefs(rng, k, self.beliefs.shape[1])
+        code = np.broadcast_to(model.code, fresh.shape)
+        take_fresh = rng.random(fresh.shape) < breadth
+        self.beliefs[rows] = np.where(take_fresh, fresh, code)
+        self.disposition[rows] = rng.normal(0.0, p["engagement_disposition_sd"], k)
+        self.engagement[rows] = p["new_hire_engagement"]
+        self.tenure[rows] = 0.0
+        self.level[rows] = 0.0
+        self.score_ema[rows] = 1.0
+        self.mgr_comfort[rows] = 0.0
+        self.mgr_confidence[rows] = 0.0
+        touched = np.isin(self.edge_src, rows) | np.isin(self.edge_dst, rows)
+        self.edge_comfort[touched] = 0.0
+        self.edge_confidence[touched] = 0.0
+        self.active[rows] = True
+        for row in rows.tolist():
+            self.agents[row] = Employee(model, row)
+        self.hires = int(k)
+
+    def update_levels(self) -> None:
+        """Levels: by tenure on the fixed ladder (credentials), by validated expertise otherwise."""
+        p = self.model.p
+        if p["customized_work"]:
+            rows = np.arange(self.n)
+            earned = np.floor(self.reputation[rows, self.role] * (p["max_level"] + 1))
+        else:
+            earned = np.floor(self.tenure / (52.0 * p["promotion_years"]))
+        self.level = np.minimum(earned, p["max_level"])

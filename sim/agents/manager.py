@@ -1,0 +1,176 @@
+"""Managers: make and keep commitments, close issues, pass on or take credit, judge and pay
+by the scheme, and (in customized-work mode) move people toward roles of higher fit.
+
+Trust grows where people keep commitments and get closure on issues (Covey 2006; Vanderwal);
+credit-taking and broken commitments erode it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.agents.base import RowAgent, row_field
+from sim.params import MEASURES
+
+if TYPE_CHECKING:
+    from sim.model import WorkplaceModel
+
+
+class Manager(RowAgent):
+    """The manager of one team."""
+
+    pay = row_field("managers", "pay", "pay this week ($)")
+    kept = row_field("managers", "kept", "commitments kept this week")
+    broken = row_field("managers", "broken", "commitments broken this week")
+
+    @property
+    def reliability(self) -> float:
+        """Chance of keeping a commitment (before budget cuts)."""
+        return float(self.model.managers.reliability[self.row])
+
+    @property
+    def credit_fairness(self) -> float:
+        """Share of credit passed on to whoever did the work."""
+        return float(self.model.managers.credit_fairness[self.row])
+
+    @property
+    def autonomy(self) -> float:
+        """Autonomy granted: 0 command and control, 1 follow from the front."""
+        return float(self.model.managers.autonomy[self.row])
+
+    @property
+    def team_members(self) -> list:
+        """The employees of this manager's team."""
+        emp = self.model.employees
+        return [emp.agents[i] for i in np.flatnonzero((emp.team == self.row) & emp.active)]
+
+
+_TRAITS = ("reliability", "closure", "credit_fairness", "autonomy")
+_TRAIT_PARAMS = ("manager_reliability", "closure_rate", "credit_fairness", "autonomy")
+
+
+class Managers:
+    """One manager per team; traits are the declared parameter plus a personal offset."""
+
+    def __init__(self, model: WorkplaceModel, n_teams: int) -> None:
+        self.model = model
+        self.n = n_teams
+        self._offset = model.rng.normal(0.0, 1.0, size=(len(_TRAITS), n_teams))
+        self.pay = np.full(n_teams, model.p["wage"] * model.p["manager_wage_ratio"])
+        self.kept = np.zeros(n_teams)
+        self.broken = np.zeros(n_teams)
+        self.agents = [Manager(model, t) for t in range(n_teams)]
+
+    def _trait(self, k: int) -> np.ndarray:
+        p = self.model.p
+        return np.clip(p[_TRAIT_PARAMS[k]] + p["manager_heterogeneity"] * self._offset[k], 0, 1)
+
+    @property
+    def reliability(self) -> np.ndarray:
+        """Chance each manager keeps a commitment, before budget cuts."""
+        return self._trait(0)
+
+    @property
+    def closure(self) -> np.ndarray:
+        """Share of raised issues each manager closes."""
+        return self._trait(1)
+
+    @property
+    def credit_fairness(self) -> np.ndarray:
+        """Share of credit each manager passes on."""
+        return self._trait(2)
+
+    @property
+    def autonomy(self) -> np.ndarray:
+        """Autonomy each manager grants."""
+        return self._trait(3)
+
+    # --- phase 5 ------------------------------------------------------------------------
+    def keep_commitments(self) -> None:
+        """Commitments (Poisson) kept with reliability, lowered by budget cuts; each person's
+        raised issues are closed with the manager's closure rate."""
+        model, p, rng = self.model, self.model.p, self.model.rng
+        emp = model.employees
+        keep = self.reliability * (1.0 - p["cut_reliability_loss"] * model.finance.budget_cut)
+        made = rng.poisson(p["commitment_rate"], self.n)
+        self.kept = rng.binomial(made, keep).astype(float)
+        self.broken = made - self.kept
+        raised = rng.poisson(p["issue_rate"], emp.n) * emp.active
+        emp.issues_raised = raised.astype(float)
+        emp.issues_closed = rng.binomial(raised, self.closure[emp.team]).astype(float)
+
+    def judge_and_pay(self) -> None:
+        """Score each person on the scheme's measures (each relative to the firm's mean),
+        pay wage by level plus a bonus share, profit share and equity dividends."""
+        model, p, rng = self.model, self.model.p, self.model.rng
+        emp, fin = model.employees, model.finance
+        a = emp.active
+        heads = max(emp.headcount, 1)
+        team_sat = model.team_satisfaction[emp.team]
+        team_solved = model.team_solved[emp.team] / np.maximum(model.team_heads[emp.team], 1)
+        measures = np.stack([
+            emp.throughput,
+            np.clip(team_sat + rng.normal(0.0, p["survey_noise"], emp.n), 0.0, 1.0),
+            team_solved,
+            emp.help_given,
+            np.ones(emp.n),
+            emp.rep_gain,
+        ])
+        means = (measures * a).sum(axis=1) / heads
+        relative = measures / np.where(means > 0, means, 1.0)[:, None]
+        weights = model.employee_weights
+        total = weights.sum()
+        score = weights @ relative / total if total > 0 else np.ones(emp.n)
+        rank = p["relative_evaluation"]
+        if rank > 0:
+            order = np.argsort(np.argsort(np.where(a, score, np.inf), kind="stable"), kind="stable")
+            percentile = order / max(heads - 1, 1)
+            score = (1 - rank) * score + rank * 2.0 * percentile
+        emp.score = np.maximum(score, 0.0) * a
+        emp.score_ema += 0.02 * (emp.score - emp.score_ema)
+        base = p["wage"] * (1.0 + p["level_pay_step"] * emp.level)
+        pool = p["bonus_share"] * (1.0 - fin.budget_cut) * (base * a).sum()
+        score_sum = max(emp.score.sum(), 1e-9)
+        shared = (p["profit_share_rate"] * max(fin.last_profit, 0.0)
+                  + p["employee_equity_share"] * fin.last_dividends) / heads
+        emp.base_pay = base * a
+        emp.bonus = pool * emp.score / score_sum
+        emp.pay = (base + emp.bonus + shared) * a
+        self._pay_managers(measures, means)
+
+    def _pay_managers(self, measures: np.ndarray, means: np.ndarray) -> None:
+        """Managers: wage plus a bonus on their team's measures by their own scheme."""
+        model, p = self.model, self.model.p
+        emp = model.employees
+        team_means = np.stack([emp.team_mean(m) for m in measures])
+        team_means[MEASURES.index("profit_share")] = 1.0 + np.tanh(model.finance.margin)
+        relative = team_means / np.where(means > 0, means, 1.0)[:, None]
+        weights = model.manager_weights
+        total = weights.sum()
+        score = weights @ relative / total if total > 0 else np.ones(self.n)
+        wage = p["wage"] * p["manager_wage_ratio"]
+        bonus = p["bonus_share"] * (1.0 - model.finance.budget_cut) * wage * np.maximum(score, 0)
+        self.pay = wage + bonus
+
+    def review_roles(self) -> None:
+        """Customized work: at each review, people whose fit is clearly better in another
+        function, with expertise there validated by peers, move with chance mobility × autonomy,
+        where the team needs capacity there at least as much as in their current function."""
+        model, p, rng = self.model, self.model.p, self.model.rng
+        if not p["customized_work"] or model.week % p["role_review_weeks"] != 0:
+            return
+        emp = model.employees
+        rows = np.arange(emp.n)
+        fit_all = np.sqrt(emp.skill * emp.passion)
+        best = np.argmax(fit_all, axis=1)
+        gain = fit_all[rows, best] - fit_all[rows, emp.role]
+        validated = emp.reputation[rows, best] >= p["validation_threshold"]
+        load = model.function_load  # (teams, functions) demand over capacity
+        needed = load[emp.team, best] >= load[emp.team, emp.role]
+        chance = p["role_mobility"] * self.autonomy[emp.team]
+        move = (emp.active & (best != emp.role) & (gain > p["fit_gain_threshold"]) & validated
+                & needed & (rng.random(emp.n) < chance))
+        emp.role = np.where(move, best, emp.role)
+        self.moves = int(move.sum())

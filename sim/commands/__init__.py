@@ -1,0 +1,1 @@
+"""Subcommands of the `aligned` CLI, one module each (see `sim.cli.COMMANDS`)."""

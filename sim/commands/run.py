@@ -1,0 +1,87 @@
+"""`aligned run SCENARIO`: run one scenario, print a summary, write its outputs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from sim.errors import InputError
+from sim.params import PARAMS, suggest
+
+#: Measures shown in the summary table, in order.
+TABLE_ROWS = (
+    "engagement_mean", "engaged_share", "not_engaged_share", "actively_disengaged_share",
+    "trust_employee_manager", "trust_peer", "trust_customer_firm", "trust_shareholder_management",
+    "customer_satisfaction", "customers", "time_to_resolve", "reopen_rate", "headcount",
+    "consultants", "knowledge", "profit", "behavioural_alignment", "shared_fate",
+)
+
+
+def parse_sets(pairs: list[str]) -> dict:
+    """Parse `--set name=value` options against the parameter declaration."""
+    values = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise InputError(f"--set {pair!r}: expected name=value, e.g. --set meeting_hours=4")
+        if name not in PARAMS:
+            raise InputError(f"--set {pair!r}: unknown parameter {name!r}; {suggest(name)}")
+        values[name] = PARAMS[name].parse(text, f"--set {name}")
+    return values
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Register `aligned run`."""
+    p = sub.add_parser("run", help="run a scenario and summarize it",
+                       description="Run a scenario (a name from `aligned scenarios` or a path "
+                       "to a TOML file) and print its summary.")
+    p.add_argument("scenario", metavar="SCENARIO", help="scenario name or path to a .toml file")
+    p.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
+    p.add_argument("--steps", type=int, help="weeks to simulate (default: the scenario's)")
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
+                   help="override a parameter (repeatable); `aligned params` lists them")
+    p.add_argument("--out", metavar="DIR", help="write timeseries.parquet, summary.json and "
+                   "params.json here (default: results/runs/SCENARIO-seedN)")
+    p.add_argument("--json", action="store_true", help="print summary.json instead of a table")
+    p.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Run the scenario and report."""
+    from sim.runner import run, write_outputs
+
+    if args.steps is not None and args.steps < 1:
+        raise InputError(f"--steps {args.steps}: expected an integer ≥ 1")
+    if args.seed is not None and args.seed < 0:
+        raise InputError(f"--seed {args.seed}: expected an integer ≥ 0")
+    overrides = parse_sets(args.sets)
+    result = run(args.scenario, seed=args.seed, steps=args.steps,
+                 progress=sys.stderr.isatty() and not args.json, **overrides)
+    out = args.out or f"results/runs/{result.scenario}-seed{result.seed}"
+    write_outputs(result, out)
+    if args.json:
+        print(json.dumps(result.summary, indent=2))
+        return 0
+    print(format_summary(result.summary))
+    print(f"\nwrote {out}/timeseries.parquet, summary.json, params.json")
+    return 0
+
+
+def format_summary(summary: dict) -> str:
+    """A plain-text table of the main measures: final week and last-year mean."""
+    final, year = summary["final"], summary["last_year"]
+    lines = [f"{summary['scenario']}  seed {summary['seed']}  {summary['steps']} weeks",
+             f"{'measure':<30}{'final':>14}{'last year':>14}"]
+    for key in TABLE_ROWS:
+        lines.append(f"{key:<30}{_fmt(final[key]):>14}{_fmt(year[key]):>14}")
+    for key in ("annual_quit_rate", "annual_churn_rate"):
+        lines.append(f"{key:<30}{'':>14}{_fmt(year[key]):>14}")
+    return "\n".join(lines)
+
+
+def _fmt(value: float) -> str:
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.3f}"

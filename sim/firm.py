@@ -1,0 +1,156 @@
+"""The firm's books and its bought-back talent: finance, share value and consultants.
+
+Profit = revenue − wages − bonuses − consultants − hiring − training − fixed costs.
+Share value prices earnings and the customer base; shareholder pressure turns into
+budget cuts (penny pinching) that cut the bonus pool and training, freeze hiring and
+make managers break commitments. The market prices the firm as a perpetuity of its
+smoothed profit at the required return, plus its customer base.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.params import FUNCTIONS, TASKS
+
+if TYPE_CHECKING:
+    from sim.model import WorkplaceModel
+
+WEEKS_PER_YEAR = 52
+
+
+class Consultants:
+    """Former employees who work independently and sell weeks back at a premium."""
+
+    def __init__(self, model: WorkplaceModel) -> None:
+        self.model = model
+        self.skill = np.zeros((0, len(FUNCTIONS)))
+        self.spend = 0.0
+        self.weeks_bought = 0.0
+
+    @property
+    def count(self) -> int:
+        """Consultants available to the firm."""
+        return int(self.skill.shape[0])
+
+    def add(self, skills: np.ndarray) -> None:
+        """Leavers who start consulting."""
+        if skills.size:
+            self.skill = np.concatenate([self.skill, skills])
+
+    def drift_away(self) -> None:
+        """Each consultant stops serving the firm with the weekly exit rate."""
+        if self.count:
+            stay = self.model.rng.random(self.count) >= self.model.p["consultant_exit_rate"]
+            self.skill = self.skill[stay]
+
+    def serve(self, gap: np.ndarray, knowledge: float) -> tuple[np.ndarray, np.ndarray]:
+        """Buy consultant weeks where a team lacks capacity in a function (gap: teams ×
+        functions, in cases); returns closures and solve-weighted closures they add."""
+        p = self.model.p
+        self.spend = self.weeks_bought = 0.0
+        zeros = np.zeros_like(gap)
+        if self.count == 0 or gap.sum() <= 0:
+            return zeros, zeros
+        intrinsic = np.array([p[f"intrinsic_{t}"] for t in TASKS]) / p["effort_temperature"]
+        shares = np.exp(intrinsic - intrinsic.max())
+        shares /= shares.sum()
+        best = np.argmax(self.skill, axis=1)
+        skill = self.skill[np.arange(self.count), best]
+        effort = p["consultant_effort"]
+        per_week = p["case_capacity"] * shares[0] * effort * skill
+        supply = np.bincount(best, weights=per_week, minlength=len(FUNCTIONS))
+        people = np.bincount(best, minlength=len(FUNCTIONS)).astype(float)
+        quality = (p["care_quality_effect"] * shares[1] * effort
+                   + p["knowledge_quality_effect"] * knowledge
+                   + p["fit_quality_effect"] * skill - p["case_difficulty"])
+        solve = 1.0 / (1.0 + np.exp(-quality))
+        solve_f = np.bincount(best, weights=per_week * solve, minlength=len(FUNCTIONS))
+        solve_f = solve_f / np.where(supply > 0, supply, 1.0)
+        need = gap.sum(axis=0)
+        used = np.where(supply > 0, np.minimum(1.0, need / np.where(supply > 0, supply, 1)), 0)
+        served = used * supply
+        closures = gap / np.where(need > 0, need, 1.0)[None, :] * served[None, :]
+        self.weeks_bought = float((used * people).sum())
+        self.spend = self.weeks_bought * p["wage"] * (1.0 + p["consultant_premium"])
+        return closures, closures * solve_f[None, :]
+
+
+class Finance:
+    """Weekly books, share value history, and the budget cut that pressure brings."""
+
+    def __init__(self, model: WorkplaceModel) -> None:
+        self.model = model
+        self.budget_cut = 0.0
+        self.last_profit = 0.0
+        self.last_dividends = 0.0
+        self.margin = 0.0
+        self.profit_ema = None
+        self.revenue = self.costs = self.profit = 0.0
+        self.breakdown: dict[str, float] = {}
+        self._value = np.zeros(1024)
+        self._wealth = np.zeros(1024)
+        self._n = 0
+        self.cum_dividends = 0.0
+        self.share_value = 0.0
+
+    def settle(self) -> None:
+        """Book the week: revenue, every cost, profit, dividends and the share value."""
+        model, p = self.model, self.model.p
+        emp, mgr = model.employees, model.managers
+        revenue = model.customers.revenue()
+        base_wages = float(emp.base_pay.sum()) + mgr.n * p["wage"] * p["manager_wage_ratio"]
+        bonuses = float(emp.bonus.sum()) + float(mgr.pay.sum()) - mgr.n * p["wage"] * p[
+            "manager_wage_ratio"]
+        profit_share = p["profit_share_rate"] * max(self.last_profit, 0.0)
+        costs = {
+            "wages": base_wages,
+            "bonuses": bonuses + profit_share,
+            "consultants": model.consultants.spend,
+            "hiring": emp.hires * p["hiring_cost_weeks"] * p["wage"],
+            "training": p["training_budget"] * base_wages * (1.0 - self.budget_cut),
+            "fixed": p["fixed_costs"] * revenue,
+        }
+        self.breakdown = costs
+        self.revenue = revenue
+        self.costs = float(sum(costs.values()))
+        self.profit = revenue - self.costs
+        self.margin = self.profit / revenue if revenue > 0 else -1.0
+        self.last_profit = self.profit
+        dividends = p["payout_ratio"] * max(self.profit, 0.0)
+        self.last_dividends = dividends
+        self.cum_dividends += dividends
+        smoothing = 1.0 / 13.0
+        self.profit_ema = self.profit if self.profit_ema is None else (
+            self.profit_ema + smoothing * (self.profit - self.profit_ema))
+        earnings = max(self.profit_ema, 0.0) * WEEKS_PER_YEAR / max(p["required_return"], 0.01)
+        customer_base = p["customer_value_years"] * WEEKS_PER_YEAR * revenue
+        self.share_value = earnings + customer_base
+        self._record()
+
+    def annual_return(self, horizons: np.ndarray) -> np.ndarray:
+        """Annualized total return (value change plus dividends) over each horizon in weeks."""
+        t = self._n - 1
+        if t < 1:
+            return np.zeros(len(horizons))
+        h = np.minimum(horizons, t)
+        past_value = np.maximum(self._value[t - h], 1.0)
+        gain = (self._wealth[t] - self._wealth[t - h]) / past_value
+        return gain * WEEKS_PER_YEAR / h
+
+    def _record(self) -> None:
+        if self._n == self._value.size:
+            self._value = np.concatenate([self._value, np.zeros(self._value.size)])
+            self._wealth = np.concatenate([self._wealth, np.zeros(self._wealth.size)])
+        self._value[self._n] = self.share_value
+        self._wealth[self._n] = self.share_value + self.cum_dividends
+        self._n += 1
+
+    def apply_pressure(self, pressure: float) -> None:
+        """Budget cut moves toward cost_cutting × (pressure − threshold), at most 1."""
+        p = self.model.p
+        excess = max(0.0, pressure - p["pressure_threshold"])
+        target = min(1.0, p["cost_cutting"] * excess)
+        self.budget_cut += p["cut_adjust_rate"] * (target - self.budget_cut)

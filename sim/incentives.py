@@ -1,0 +1,115 @@
+"""Incentive schemes: non-negative weights over the measures, plus the pay policies they imply.
+
+A scheme name expands into parameter values (`emp_w_*`, `mgr_w_*` and a few policies);
+explicit parameter values always win over the scheme's. The measures and what each can
+see of the four tasks (the visibility matrix V) follow Holmstrom & Milgrom (1991) and
+Kerr (1975): what is measured and paid gets the effort.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from sim.params import MEASURES, TASKS
+
+#: Visibility V[m, j]: how much measure m sees of task j (rows MEASURES, columns TASKS).
+#: Profit share sees every task, but only through `profit_share_visibility` (free riding).
+VISIBILITY = np.array(
+    [
+        # speed care  help  learn
+        [1.00, 0.00, 0.00, 0.00],  # throughput: cases closed, easy to game
+        [0.50, 1.00, 0.00, 0.00],  # customer_satisfaction: care strongly, waiting (speed) too
+        [0.40, 0.40, 0.40, 0.00],  # team_outcome: team throughput and quality, diluted credit
+        [0.00, 0.20, 1.00, 0.00],  # peer_recognition: help and shared knowledge
+        [1.00, 1.00, 1.00, 1.00],  # profit_share: everything, scaled by visibility param
+        [0.00, 0.00, 0.00, 1.00],  # skill_growth: validated learning
+    ]
+)
+assert VISIBILITY.shape == (len(MEASURES), len(TASKS))
+
+
+def _weights(*values: float) -> dict[str, float]:
+    return dict(zip(MEASURES, values, strict=True))
+
+
+#: Each preset: measure weights, and the firm policies that go with the scheme.
+PRESETS: dict[str, dict[str, Any]] = {
+    "efficiency_kpi": {
+        "doc": "all pay on individual throughput: the support centre paid on time-to-resolve",
+        "weights": _weights(1.0, 0.0, 0.0, 0.0, 0.0, 0.0),
+        "policies": {},
+    },
+    "balanced_scorecard": {
+        "doc": "throughput, customer satisfaction, team outcome, peers and growth together",
+        "weights": _weights(0.3, 0.3, 0.2, 0.1, 0.0, 0.1),
+        "policies": {},
+    },
+    "shared_value": {
+        "doc": "customer and peer measures, a profit share and employee equity",
+        "weights": _weights(0.1, 0.35, 0.2, 0.2, 0.05, 0.1),
+        "policies": {"profit_share_rate": 0.2, "employee_equity_share": 0.2},
+    },
+    "shareholder_primacy": {
+        "doc": "managers paid on short-term profit; short-horizon owners who press for cuts",
+        "weights": _weights(0.7, 0.1, 0.1, 0.0, 0.1, 0.0),
+        "manager_weights": _weights(0.2, 0.0, 0.0, 0.0, 0.8, 0.0),
+        "policies": {"short_term_share": 0.9, "cost_cutting": 6.0},
+    },
+    "rank_and_yank": {
+        "doc": "forced relative ranking on individual measures; the bottom 10% leave each year",
+        "weights": _weights(0.6, 0.3, 0.0, 0.0, 0.0, 0.1),
+        "policies": {"relative_evaluation": 1.0, "forced_exit_share": 0.1},
+    },
+}
+
+
+def scheme_values(employee_scheme: str, manager_scheme: str) -> dict[str, Any]:
+    """Parameter values implied by the two scheme names (empty for 'custom')."""
+    values: dict[str, Any] = {}
+    if employee_scheme != "custom":
+        preset = PRESETS[employee_scheme]
+        values.update({f"emp_w_{m}": w for m, w in preset["weights"].items()})
+        values.update(preset["policies"])
+    if manager_scheme != "custom":
+        preset = PRESETS[manager_scheme]
+        weights = preset.get("manager_weights", preset["weights"])
+        values.update({f"mgr_w_{m}": w for m, w in weights.items()})
+    return values
+
+
+def weight_vector(params: dict[str, Any], prefix: str) -> np.ndarray:
+    """The measure weights of `prefix` ('emp' or 'mgr') as an array ordered like MEASURES."""
+    return np.array([params[f"{prefix}_w_{m}"] for m in MEASURES], dtype=float)
+
+
+def task_returns(weights: np.ndarray, profit_share_visibility: float) -> np.ndarray:
+    """Pay return of each task: Σ_m w_m V[m, j], with profit share diluted by firm size."""
+    visibility = VISIBILITY.copy()
+    visibility[MEASURES.index("profit_share")] *= profit_share_visibility / len(TASKS)
+    return weights @ visibility
+
+
+def resolve_params(overrides: dict[str, Any], where: str = "parameters") -> dict[str, Any]:
+    """Every parameter's value: declared defaults, then the named schemes, then overrides.
+
+    A scheme name whose weights were overridden is reported as 'custom', so the name never
+    claims weights the run did not use.
+    """
+    from sim.params import check_values, defaults
+
+    checked = check_values(overrides, where)
+    values = defaults()
+    values.update(checked)
+    values.update(scheme_values(values["employee_scheme"], values["manager_scheme"]))
+    values.update(checked)
+    for prefix, key in (("emp", "employee_scheme"), ("mgr", "manager_scheme")):
+        name = values[key]
+        if name == "custom":
+            continue
+        implied = scheme_values(name if prefix == "emp" else "custom",
+                                name if prefix == "mgr" else "custom")
+        if any(values[k] != v for k, v in implied.items() if k.startswith(prefix)):
+            values[key] = "custom"
+    return values

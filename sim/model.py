@@ -1,0 +1,233 @@
+"""WorkplaceModel: a firm as an ecosystem of employees, managers, customers and shareholders.
+
+Sources of the mechanisms (details and formulas in docs/model.md):
+- multitask incentives: Holmstrom & Milgrom (1991); Kerr (1975), "On the folly of
+  rewarding A while hoping for B";
+- trust as comfort and confidence, decaying Beta reputations: Jøsang & Ismail (2002);
+  Covey (2006), *The Speed of Trust*;
+- engagement bands: Gallup; fairness: Adams (1965), equity theory;
+- organizational learning: March (1991), exploration and exploitation;
+- customers: Oliver (1980) expectation disconfirmation; Reichheld (2003) net promoters.
+
+One step is one week. The ten phases of `step()` run in the order of the design; each is
+one vectorized call over a population's arrays.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mesa
+import numpy as np
+
+from sim import measures
+from sim.agents import (
+    Customer,
+    Customers,
+    Employee,
+    Employees,
+    Manager,
+    Managers,
+    Shareholder,
+    Shareholders,
+)
+from sim.firm import Consultants, Finance
+from sim.incentives import resolve_params, task_returns, weight_vector
+from sim.learning import knowledge, learning_period, random_beliefs, random_reality, turbulence
+from sim.params import FUNCTIONS
+
+__all__ = ["Customer", "Employee", "Manager", "Shareholder", "WorkplaceModel"]
+
+QUARTER = 13  # weeks between recomputations of the value-maximizing effort split
+
+
+class WorkplaceModel(mesa.Model):
+    """The firm. Keyword arguments are the parameters of `sim.params` (defaults there)."""
+
+    def __init__(self, seed: int | None = None, **params: Any) -> None:
+        super().__init__(rng=seed)
+        self.seed = seed
+        self.p = resolve_params(params, "WorkplaceModel")
+        self._derive()
+        p = self.p
+        m = p["march_dimensions"]
+        self.reality = random_reality(self.rng, m)
+        self.code = np.zeros(m, dtype=np.int8)
+        self.finance = Finance(self)
+        self.consultants = Consultants(self)
+        self.employees = Employees(self)
+        self.employees.knowledge = knowledge(self.employees.beliefs, self.reality)
+        self.managers = Managers(self, self.employees.n_teams)
+        self.managers.moves = 0
+        self.customers = Customers(self, p["n_customers"])
+        self.shareholders = Shareholders(self)
+        n_teams, n_functions = self.managers.n, len(FUNCTIONS)
+        self.team_satisfaction = np.full(n_teams, p["initial_expectation"])
+        self.team_load = np.ones(n_teams)
+        self.function_load = np.ones((n_teams, n_functions))
+        self.team_solved = np.zeros(n_teams)
+        self.service_capacity = 1.0
+        self.expected_solve = 1.0
+        self.team_heads = np.bincount(self.employees.team, minlength=n_teams).astype(float)
+        emp = self.employees
+        emp.base_pay = emp.pay.copy()
+        emp.bonus = np.zeros(emp.n)
+        emp.help_given = np.zeros(emp.n)
+        emp._fit = emp.fit()
+        emp._peer_in = np.full(emp.n, 0.5)
+        self.optimal_shares = np.full(4, 0.25)
+        self._values = np.zeros((measures.WEEKS_PER_YEAR, 4))
+        self._values_n = 0
+        self.datacollector = mesa.DataCollector(model_reporters=dict(measures.REPORTERS))
+
+    @property
+    def week(self) -> int:
+        """Weeks simulated so far."""
+        return self.steps
+
+    def _derive(self) -> None:
+        """Quantities that follow from parameters (recomputed when parameters change)."""
+        p = self.p
+        self.employee_weights = weight_vector(p, "emp")
+        self.manager_weights = weight_vector(p, "mgr")
+        self.employee_task_returns = task_returns(self.employee_weights,
+                                                  p["profit_share_visibility"])
+        self.manager_task_returns = task_returns(self.manager_weights, p["profit_share_visibility"])
+
+    def set_params(self, **changes: Any) -> None:
+        """Change parameters of a running model (as the visualizer does); checked as at start.
+
+        Size parameters (employees, customers, shareholders, team size, dimensions) only take
+        effect in a new model.
+        """
+        explicit = {k: v for k, v in self.p.items() if k not in changes}
+        for key in ("employee_scheme", "manager_scheme"):
+            if key in changes and changes[key] != "custom":
+                prefix = "emp_w_" if key == "employee_scheme" else "mgr_w_"
+                explicit = {k: v for k, v in explicit.items() if not k.startswith(prefix)}
+        self.p = resolve_params({**explicit, **changes}, "set_params")
+        self._derive()
+
+    # --- the schedule -------------------------------------------------------------------
+    def step(self) -> None:
+        """One week, in the order of the design (DESIGN §5)."""
+        self.customers.raise_cases()  # 1 demand
+        self.employees.choose_effort()  # 2 effort
+        self.serve_cases()  # 3 work
+        self.learn()  #   ... and the organizational code (March)
+        self.customers.update_satisfaction()  # 4 customers
+        self.customers.churn_and_recommend()
+        self.managers.keep_commitments()  # 5 managers
+        self.managers.judge_and_pay()
+        self.managers.review_roles()
+        self.employees.develop_skills()
+        self.employees.update_levels()
+        self.update_trust()  # 6 trust
+        self.employees.update_engagement()  # 7 engagement
+        self.employees.turnover()  # 8 turnover
+        self.consultants.drift_away()
+        self.finance.settle()  # 9 finance and shareholders
+        self.shareholders.review()
+        self.finance.apply_pressure(self.shareholders.pressure)
+        self.record()  # 10 measures
+
+    # --- phase 3 ----------------------------------------------------------------------
+    def serve_cases(self) -> None:
+        """Route each team's backlog over the functions, serve it with the members working in
+        each function plus bought consultant weeks, and report closures to the customers."""
+        emp, cust = self.employees, self.customers
+        emp.capacity()
+        n_teams, n_functions = self.managers.n, len(FUNCTIONS)
+        cell = emp.team * n_functions + emp.role
+        size = n_teams * n_functions
+        capacity = np.bincount(cell, weights=emp.closures, minlength=size).reshape(n_teams, -1)
+        quality = np.bincount(cell, weights=emp.closures * emp.solve_prob, minlength=size)
+        quality = quality.reshape(n_teams, -1)
+        backlog = cust.team_backlog()
+        demand = backlog[:, None] / n_functions * np.ones(n_functions)[None, :]
+        gap = np.maximum(demand - capacity, 0.0)
+        extra, extra_quality = self.consultants.serve(gap, float(emp.knowledge[emp.active].mean()))
+        supply = capacity + extra
+        closed = np.minimum(demand, supply)
+        safe_supply = np.where(supply > 0, supply, 1.0)
+        used = closed / safe_supply
+        emp.throughput = emp.closures * used[emp.team, emp.role]
+        solve_cell = (quality + extra_quality) / safe_supply
+        team_closed = closed.sum(axis=1)
+        close_share = np.where(backlog > 0, team_closed / np.maximum(backlog, 1e-12), 0.0)
+        solve = np.where(team_closed > 0, (closed * solve_cell).sum(axis=1)
+                         / np.maximum(team_closed, 1e-12), 0.0)
+        cust.receive_service(np.clip(close_share, 0, 1), np.clip(solve, 0, 1))
+        self.function_load = demand / np.maximum(capacity, 1e-9)
+        self.team_load = backlog / np.maximum(supply.sum(axis=1), 1e-9)
+        self.service_capacity = float(supply.sum())
+        self.expected_solve = float((supply * solve_cell).sum() / max(self.service_capacity, 1e-9))
+        self.team_solved = team_closed * solve
+        self.team_heads = np.bincount(emp.team, weights=emp.active, minlength=n_teams)
+        rows = cust.rows
+        sat = np.bincount(cust.team[rows], weights=cust.satisfaction[rows], minlength=n_teams)
+        count = np.bincount(cust.team[rows], minlength=n_teams)
+        self.team_satisfaction = np.where(count > 0, sat / np.maximum(count, 1), 0.5)
+
+    def learn(self) -> None:
+        """March (1991) on the people present: only those who share feed the code; belief
+        turnover (p3) and turbulence (p4); knowledge then sets case quality next week."""
+        emp, p, rng = self.employees, self.p, self.rng
+        rows = np.flatnonzero(emp.active)
+        beliefs = emp.beliefs[rows]
+        contributes = rng.random(rows.size) < emp.sharing()[rows]
+        learning_period(rng, beliefs, self.code, self.reality, contributes,
+                        p["socialization_rate"], p["code_learning_rate"])
+        if p["belief_turnover"] > 0:
+            renew = rng.random(rows.size) < p["belief_turnover"]
+            beliefs[renew] = random_beliefs(rng, int(renew.sum()), beliefs.shape[1])
+        emp.beliefs[rows] = beliefs
+        turbulence(rng, self.reality, p["turbulence"])
+        emp.knowledge = knowledge(emp.beliefs, self.reality)
+
+    # --- phase 6 ----------------------------------------------------------------------
+    def update_trust(self) -> None:
+        """Decaying Beta reputations on every relationship, from what was observed this week.
+
+        employee→manager: confidence from commitments kept and issues closed, comfort from
+        credit passed on; employee→peer: comfort from help received (against the sharing
+        reference), confidence from the peer's quality; customer→firm: confidence from cases
+        solved against reopened, comfort from satisfaction.
+        """
+        p, emp, mgr, cust = self.p, self.employees, self.managers, self.customers
+        delta = p["trust_memory"]
+        team = emp.team
+        open_issues = emp.issues_raised - emp.issues_closed
+        good = mgr.kept[team] + emp.issues_closed
+        bad = mgr.broken[team] + open_issues
+        emp.mgr_confidence = delta * emp.mgr_confidence + np.stack([good, bad], axis=1)
+        credit = mgr.credit_fairness[team]
+        emp.mgr_comfort = delta * emp.mgr_comfort + np.stack([credit, 1.0 - credit], axis=1)
+        dst = emp.edge_dst
+        helped = emp.help_given[dst]
+        shortfall = np.maximum(0.0, p["share_reference"] * emp.effort[dst] - helped)
+        evidence = p["help_evidence"]
+        emp.edge_comfort = delta * emp.edge_comfort + evidence * np.stack([helped, shortfall], 1)
+        solve = emp.solve_prob[dst]
+        emp.edge_confidence = delta * emp.edge_confidence + np.stack([solve, 1.0 - solve], 1)
+        rows, comfort, confidence = cust.trust_evidence()
+        cust.comfort[rows] = delta * cust.comfort[rows] + comfort
+        cust.confidence[rows] = delta * cust.confidence[rows] + confidence
+        emp._peer_out, emp._peer_in = emp.peer_trust()
+
+    # --- phase 10 ----------------------------------------------------------------------
+    def record(self) -> None:
+        """Collect this week's measures (the alignment target is re-solved each quarter)."""
+        if self.steps % QUARTER == 1 or self.steps == 1:
+            self.optimal_shares = measures.optimal_shares(self)
+        values = measures.group_values(self)
+        self._values[self._values_n % self._values.shape[0]] = values
+        self._values_n += 1
+        self.datacollector.collect(self)
+
+    def value_history(self) -> np.ndarray:
+        """The four groups' values over the last year (oldest first)."""
+        n, cap = self._values_n, self._values.shape[0]
+        if n < cap:
+            return self._values[:n]
+        return np.roll(self._values, -(n % cap), axis=0)

@@ -1,0 +1,395 @@
+"""Every parameter of the model, declared once.
+
+Each `Param` carries its type, default, range, unit, one-line doc and group. The model's
+keywords, scenario files, `aligned run --set`, sweep specs and the visualizer's controls
+all read this table; nothing else holds a default or a range.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from sim.errors import InputError
+
+FUNCTIONS = ("support", "sales", "engineering", "operations")
+TASKS = ("speed", "care", "help", "learn")
+MEASURES = (
+    "throughput",
+    "customer_satisfaction",
+    "team_outcome",
+    "peer_recognition",
+    "profit_share",
+    "skill_growth",
+)
+
+
+@dataclass(frozen=True)
+class Param:
+    """One model parameter: what it is, its default and the values it may take."""
+
+    name: str
+    type: type
+    default: Any
+    low: float | None = None
+    high: float | None = None
+    unit: str = ""
+    doc: str = ""
+    group: str = "general"
+    choices: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise ValueError(f"parameter {self.name}: low {self.low} > high {self.high}")
+        self.check(self.default, "declaration")
+
+    @property
+    def allowed(self) -> str:
+        """Human-readable description of the allowed values."""
+        if self.choices:
+            return "one of " + ", ".join(self.choices)
+        if self.type is bool:
+            return "true or false"
+        kind = "an integer" if self.type is int else "a number"
+        return f"{kind} in [{self.low:g}, {self.high:g}]"
+
+    def check(self, value: Any, where: str) -> Any:
+        """Return `value` coerced to this parameter's type, or raise `InputError`."""
+        bad = InputError(
+            f"{where}: {self.name} = {value!r} is not allowed; expected {self.allowed}")
+        if self.type is bool:
+            if not isinstance(value, bool):
+                raise bad
+            return value
+        if self.type is str:
+            if not isinstance(value, str) or (self.choices and value not in self.choices):
+                raise bad
+            return value
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise bad
+        if self.type is int:
+            if isinstance(value, float) and not value.is_integer():
+                raise bad
+            value = int(value)
+        else:
+            value = float(value)
+            if math.isnan(value):
+                raise bad
+        if (self.low is not None and value < self.low) or (
+            self.high is not None and value > self.high
+        ):
+            raise bad
+        return value
+
+    def parse(self, text: str, where: str) -> Any:
+        """Parse a command-line string (as in `--set name=value`) and check it."""
+        if self.type is bool:
+            lowered = text.strip().lower()
+            if lowered in ("true", "1", "yes", "on"):
+                return True
+            if lowered in ("false", "0", "no", "off"):
+                return False
+            return self.check(text, where)
+        if self.type is str:
+            return self.check(text.strip(), where)
+        try:
+            number = float(text)
+        except ValueError:
+            return self.check(text, where)
+        whole = self.type is int and number.is_integer()
+        return self.check(int(number) if whole else number, where)
+
+
+def _p(name, type_, default, low=None, high=None, unit="", doc="", group="general", choices=None):
+    return Param(name, type_, default, low, high, unit, doc, group, choices)
+
+
+SCHEME_NAMES = (
+    "efficiency_kpi",
+    "balanced_scorecard",
+    "shared_value",
+    "shareholder_primacy",
+    "rank_and_yank",
+    "custom",
+)
+
+_DECLARED: list[Param] = [
+    # --- size -----------------------------------------------------------------------
+    _p("n_employees", int, 200, 8, 20000, "people", "employee positions in the firm", "firm"),
+    _p("team_size", int, 8, 2, 50, "people", "employees per manager (one team per manager)",
+       "firm"),
+    _p("n_customers", int, 2000, 10, 500000, "customers", "customers at the start", "firm"),
+    _p("n_shareholders", int, 20, 1, 1000, "holders", "outside shareholders", "firm"),
+    _p("cross_team_ties", int, 2, 0, 20, "ties/person",
+       "collaboration ties each employee has outside the team", "firm"),
+    # --- incentive scheme -------------------------------------------------------------
+    _p("employee_scheme", str, "balanced_scorecard", doc="named incentive scheme for employees "
+       "(sets the emp_w_* weights; 'custom' keeps them)", group="incentives", choices=SCHEME_NAMES),
+    _p("manager_scheme", str, "balanced_scorecard", doc="named incentive scheme for managers "
+       "(sets the mgr_w_* weights; 'custom' keeps them)", group="incentives", choices=SCHEME_NAMES),
+    *[
+        _p(f"emp_w_{m}", float, d, 0.0, 1.0, "weight", f"employees' pay weight on {m}",
+           "incentives")
+        for m, d in zip(MEASURES, (0.3, 0.3, 0.2, 0.1, 0.0, 0.1), strict=True)
+    ],
+    *[
+        _p(f"mgr_w_{m}", float, d, 0.0, 1.0, "weight", f"managers' pay weight on team {m}",
+           "incentives")
+        for m, d in zip(MEASURES, (0.3, 0.3, 0.2, 0.1, 0.0, 0.1), strict=True)
+    ],
+    _p("pay_sensitivity", float, 1.0, 0.0, 5.0, "1", "how strongly effort follows the incentive "
+       "weights (0 switches incentives off)", "incentives"),
+    _p("bonus_share", float, 0.10, 0.0, 0.5, "of wages", "bonus pool as a share of the wage bill",
+       "incentives"),
+    _p("profit_share_rate", float, 0.0, 0.0, 0.5, "of profit",
+       "share of positive profit paid out to employees", "incentives"),
+    _p("profit_share_visibility", float, 0.25, 0.0, 1.0, "1", "how much of firm profit a person "
+       "sees as tied to own effort (firm-size dilution: the free-rider problem)", "incentives"),
+    _p("relative_evaluation", float, 0.0, 0.0, 1.0, "1", "0 = judged on absolute measures, "
+       "1 = forced relative ranking (helping a peer lowers one's rank)", "incentives"),
+    _p("rival_help_cost", float, 0.6, 0.0, 3.0, "1",
+       "lost return on helping per unit of relative evaluation", "incentives"),
+    _p("forced_exit_share", float, 0.0, 0.0, 0.3, "per year",
+       "bottom-ranked share of employees dismissed at each annual review", "incentives"),
+    _p("employee_equity_share", float, 0.0, 0.0, 0.5, "of shares",
+       "share of the firm owned by employees (an employee-owner shareholder block)", "incentives"),
+    # --- effort -----------------------------------------------------------------------
+    _p("effort_temperature", float, 0.5, 0.005, 5.0, "1", "softness of the effort split "
+       "(→0: all effort to the best-paid task, the Holmstrom–Milgrom corner)", "effort"),
+    _p("intrinsic_strength", float, 1.0, 0.0, 5.0, "1",
+       "weight of intrinsic motivation (grows with engagement) in task returns", "effort"),
+    _p("intrinsic_speed", float, 0.4, 0.0, 1.0, "1", "intrinsic return of speed", "effort"),
+    _p("intrinsic_care", float, 0.5, 0.0, 1.0, "1", "intrinsic return of care (quality)", "effort"),
+    _p("intrinsic_help", float, 0.3, 0.0, 1.0, "1", "intrinsic return of helping peers", "effort"),
+    _p("intrinsic_learn", float, 0.2, 0.0, 1.0, "1", "intrinsic return of learning", "effort"),
+    _p("norm_strength", float, 0.3, 0.0, 3.0, "1",
+       "pull toward the team's effort split of last week (peer norms)", "effort"),
+    _p("manager_pressure", float, 0.5, 0.0, 3.0, "1",
+       "push of the manager's own incentive on the team's task returns", "effort"),
+    _p("base_effort", float, 0.5, 0.0, 1.0, "1",
+       "share of full effort given at zero engagement (e0)", "effort"),
+    _p("working_hours", float, 40.0, 10.0, 80.0, "h/week", "hours in a working week", "effort"),
+    _p("meeting_hours", float, 8.0, 0.0, 30.0, "h/week", "meeting hours managers impose",
+       "managers"),
+    _p("process_overhead", float, 0.15, 0.0, 0.6, "of time",
+       "time lost to process, approvals and hand-offs at zero trust", "effort"),
+    _p("trust_overhead_relief", float, 0.6, 0.0, 1.0, "1", "how much full trust cuts meeting and "
+       "process overhead (speed of trust; 0 switches it off)", "effort"),
+    # --- work -------------------------------------------------------------------------
+    _p("case_rate", float, 0.2, 0.0, 5.0, "cases/customer/week", "new cases each customer raises",
+       "work"),
+    _p("case_capacity", float, 40.0, 1.0, 200.0, "cases/week",
+       "closures per week of a fully fitted employee giving all effort to speed", "work"),
+    _p("case_difficulty", float, 2.0, -3.0, 5.0, "logit", "difficulty of solving a case", "work"),
+    _p("care_quality_effect", float, 8.0, 0.0, 15.0, "logit", "effect of care effort on solving",
+       "work"),
+    _p("knowledge_quality_effect", float, 1.5, 0.0, 10.0, "logit",
+       "effect of know-how (March beliefs matching reality) on solving", "work"),
+    _p("fit_quality_effect", float, 1.5, 0.0, 10.0, "logit",
+       "effect of role fit (skill × passion) on solving", "work"),
+    _p("help_strength", float, 1.0, 0.0, 5.0, "1",
+       "output gain from teammates' help (per unit of team help effort)", "work"),
+    # --- customers ---------------------------------------------------------------------
+    _p("satisfaction_rate", float, 0.1, 0.0, 1.0, "1/week",
+       "how fast satisfaction follows service outcomes against expectations", "customers"),
+    _p("disconfirmation_sensitivity", float, 6.0, 0.0, 50.0, "logit",
+       "how strongly outcomes above or below expectation move satisfaction", "customers"),
+    _p("initial_satisfaction", float, 0.6, 0.0, 1.0, "1", "satisfaction of a new customer",
+       "customers"),
+    _p("expectation_rate", float, 0.002, 0.0, 0.5, "1/week",
+       "how fast expectations adapt to experienced service", "customers"),
+    _p("initial_expectation", float, 0.55, 0.0, 1.0, "1", "expected service outcome at the start",
+       "customers"),
+    _p("reopen_cost", float, 0.8, 0.0, 3.0, "1", "harm to the customer of a case that reopens",
+       "customers"),
+    _p("wait_value", float, 0.4, 0.0, 1.0, "1", "outcome value of a case still waiting",
+       "customers"),
+    _p("churn_base", float, 0.015, 0.0, 0.2, "1/week", "weekly churn hazard at zero satisfaction "
+       "(0 switches churn off)", "customers"),
+    _p("churn_sensitivity", float, 4.0, 0.0, 20.0, "1", "how fast churn falls with satisfaction",
+       "customers"),
+    _p("base_inflow", float, 0.002, 0.0, 0.05, "1/week", "new customers per customer per week from "
+       "marketing alone", "customers"),
+    _p("word_of_mouth", float, 0.004, 0.0, 0.2, "1/week",
+       "new customers per net promoter per week (0 switches word of mouth off)", "customers"),
+    _p("market_size", int, 3000, 10, 10000000, "customers",
+       "potential customers: inflow shrinks as the firm nears it (Bass diffusion)", "customers"),
+    _p("promoter_threshold", float, 0.8, 0.5, 1.0, "1", "satisfaction above which a customer "
+       "recommends the firm", "customers"),
+    _p("detractor_threshold", float, 0.45, 0.0, 0.8, "1", "satisfaction below which a customer "
+       "warns others", "customers"),
+    _p("price", float, 350.0, 1.0, 10000.0, "$/customer/week", "revenue per customer per week",
+       "customers"),
+    # --- managers ---------------------------------------------------------------------
+    _p("manager_reliability", float, 0.7, 0.0, 1.0, "1", "chance a manager keeps a commitment",
+       "managers"),
+    _p("commitment_rate", float, 1.0, 0.0, 10.0, "1/week",
+       "commitments a manager makes to the team "
+       "each week (0 switches commitments off)", "managers"),
+    _p("closure_rate", float, 0.6, 0.0, 1.0, "1", "share of raised issues a manager closes",
+       "managers"),
+    _p("issue_rate", float, 0.1, 0.0, 2.0, "1/person/week",
+       "issues (blockers) each employee raises",
+       "managers"),
+    _p("credit_fairness", float, 0.8, 0.0, 1.0, "1",
+       "share of credit a manager passes to whoever did the work", "managers"),
+    _p("autonomy", float, 0.5, 0.0, 1.0, "1", "leadership style: 0 command and control, "
+       "1 follow from the front (autonomy granted)", "managers"),
+    _p("manager_heterogeneity", float, 0.1, 0.0, 0.5, "1", "spread of reliability, closure, "
+       "credit fairness and autonomy across managers", "managers"),
+    # --- customized work ---------------------------------------------------------------
+    _p("customized_work", bool, False, doc="move people toward roles of higher fit with "
+       "peer-validated expertise (false: fixed ladder in the hire function)", group="careers"),
+    _p("role_review_weeks", int, 13, 1, 104, "weeks", "weeks between role reviews", "careers"),
+    _p("role_mobility", float, 0.5, 0.0, 1.0, "1",
+       "chance a validated, better-fitting move happens at a review (× autonomy)", "careers"),
+    _p("fit_gain_threshold", float, 0.1, 0.0, 1.0, "1", "fit gain that makes a move worth it",
+       "careers"),
+    _p("validation_threshold", float, 0.5, 0.0, 1.0, "1",
+       "peer-validated expertise needed to move into a function", "careers"),
+    _p("reputation_rate", float, 0.05, 0.0, 1.0, "1/week",
+       "how fast peers' view of one's expertise follows observed work (re-validation)", "careers"),
+    _p("mentoring", float, 0.01, 0.0, 0.2, "1/week",
+       "pull of one's skill toward the team's best in the same function", "careers"),
+    _p("learning_rate", float, 0.01, 0.0, 0.2, "1/week", "skill gain per unit of learning effort",
+       "careers"),
+    _p("skill_decay", float, 0.001, 0.0, 0.05, "1/week", "skill lost in functions not practised",
+       "careers"),
+    _p("max_level", int, 5, 0, 20, "levels", "highest career level", "careers"),
+    _p("promotion_years", float, 3.0, 0.5, 20.0, "years",
+       "tenure per level on the fixed ladder (credentials)", "careers"),
+    _p("level_pay_step", float, 0.08, 0.0, 0.5, "of wage", "pay rise per level", "careers"),
+    _p("passion_growth", float, 0.002, 0.0, 0.05, "1/week",
+       "how passion for the current function follows engagement", "careers"),
+    _p("survey_noise", float, 0.1, 0.0, 1.0, "1",
+       "noise of the customer survey behind the satisfaction measure", "incentives"),
+    # --- trust ------------------------------------------------------------------------
+    _p("trust_memory", float, 0.97, 0.5, 1.0, "1/week",
+       "decay of trust evidence (Beta counts) each week", "trust"),
+    _p("comfort_weight", float, 0.5, 0.0, 1.0, "1",
+       "weight of comfort (relationship) against confidence (track record) in trust", "trust"),
+    _p("help_evidence", float, 3.0, 0.0, 20.0, "1",
+       "comfort evidence per unit of help received from a peer", "trust"),
+    # --- engagement ---------------------------------------------------------------------
+    _p("engagement_rate", float, 0.05, 0.0, 1.0, "1/week",
+       "how fast engagement moves toward its target", "engagement"),
+    _p("engagement_noise", float, 0.02, 0.0, 0.3, "1", "weekly noise on engagement", "engagement"),
+    _p("engagement_disposition_sd", float, 1.0, 0.0, 3.0, "logit",
+       "spread of personal disposition to engage", "engagement"),
+    _p("engagement_bias", float, -0.8, -5.0, 5.0, "logit", "baseline of the engagement target (θ0)",
+       "engagement"),
+    _p("fairness_effect", float, 1.5, 0.0, 10.0, "logit",
+       "effect of fair pay and credit (equity theory)", "engagement"),
+    _p("credit_weight", float, 0.5, 0.0, 1.0, "1",
+       "weight of credit (against pay) in perceived fairness", "engagement"),
+    _p("trust_effect", float, 2.0, 0.0, 10.0, "logit", "effect of trust in one's manager",
+       "engagement"),
+    _p("autonomy_fit_effect", float, 2.0, 0.0, 10.0, "logit", "effect of autonomy × role fit",
+       "engagement"),
+    _p("recognition_effect", float, 1.5, 0.0, 10.0, "logit", "effect of peers' regard",
+       "engagement"),
+    _p("purpose_effect", float, 1.5, 0.0, 10.0, "logit",
+       "effect of the team's customers' satisfaction (purpose)", "engagement"),
+    _p("overload_effect", float, 1.0, 0.0, 10.0, "logit", "effect of backlog beyond capacity",
+       "engagement"),
+    _p("meeting_effect", float, 2.0, 0.0, 10.0, "logit", "effect of the meeting share of the week",
+       "engagement"),
+    _p("engaged_threshold", float, 0.6, 0.5, 1.0, "1", "engagement at or above which a person "
+       "counts as engaged (Gallup band)", "engagement"),
+    _p("disengaged_threshold", float, 0.3, 0.0, 0.5, "1", "engagement below which a person "
+       "counts as actively disengaged (Gallup band)", "engagement"),
+    # --- turnover ------------------------------------------------------------------------
+    _p("quit_base", float, 0.004, 0.0, 0.1, "1/week", "weekly quit hazard when outside and inside "
+       "value are equal (0 switches quitting off)", "turnover"),
+    _p("quit_sensitivity", float, 3.0, 0.0, 20.0, "1", "how fast quitting grows with the gap",
+       "turnover"),
+    _p("outside_skill_value", float, 1.0, 0.0, 5.0, "1",
+       "outside option per unit of best skill and validated reputation", "turnover"),
+    _p("consultant_share", float, 0.3, 0.0, 1.0, "1",
+       "chance a skilled leaver becomes an independent consultant", "turnover"),
+    _p("consultant_skill_threshold", float, 0.6, 0.0, 1.0, "1",
+       "best skill above which a leaver can consult", "turnover"),
+    _p("consultant_premium", float, 0.8, 0.0, 5.0, "of wage",
+       "premium over wage the firm pays to buy a consultant's week back", "turnover"),
+    _p("consultant_exit_rate", float, 0.01, 0.0, 0.5, "1/week",
+       "weekly chance a consultant stops serving the firm", "turnover"),
+    _p("consultant_effort", float, 0.8, 0.0, 1.0, "1",
+       "effort a consultant gives to a bought week", "turnover"),
+    _p("new_hire_engagement", float, 0.6, 0.0, 1.0, "1", "engagement of a new hire", "turnover"),
+    _p("hiring_lag_weeks", int, 8, 0, 52, "weeks", "weeks to fill a vacancy", "turnover"),
+    _p("new_hire_skill", float, 0.4, 0.0, 1.0, "1", "mean skill of a new hire in the hire function",
+       "turnover"),
+    _p("hiring_breadth", float, 0.5, 0.0, 1.0, "1", "diversity of hires: 0 clones the firm's "
+       "beliefs and profile, 1 draws them fresh", "turnover"),
+    # --- finance and shareholders -----------------------------------------------------------
+    _p("wage", float, 1500.0, 100.0, 20000.0, "$/week", "base weekly wage of an employee",
+       "finance"),
+    _p("manager_wage_ratio", float, 1.6, 1.0, 5.0, "1", "manager wage against employee wage",
+       "finance"),
+    _p("fixed_costs", float, 0.15, 0.0, 1.0, "of revenue", "non-labour costs", "finance"),
+    _p("hiring_cost_weeks", float, 6.0, 0.0, 52.0, "weeks of wage", "cost to hire and onboard",
+       "finance"),
+    _p("training_budget", float, 0.03, 0.0, 0.3, "of wages", "training spend", "finance"),
+    _p("payout_ratio", float, 1.0, 0.0, 1.0, "of profit", "share of profit paid as dividends",
+       "finance"),
+    _p("customer_value_years", float, 0.0, 0.0, 10.0, "years",
+       "share value of the customer base in years of its revenue", "finance"),
+    _p("required_return", float, 0.08, 0.0, 0.5, "1/year", "return shareholders require",
+       "shareholders"),
+    _p("short_term_share", float, 0.5, 0.0, 1.0, "of shares",
+       "share of outside stakes held by short-horizon holders", "shareholders"),
+    _p("short_horizon_weeks", int, 13, 1, 520, "weeks", "horizon of short-term holders",
+       "shareholders"),
+    _p("long_horizon_weeks", int, 156, 1, 520, "weeks", "horizon of long-term holders",
+       "shareholders"),
+    _p("pressure_threshold", float, 0.1, 0.0, 1.0, "1/year",
+       "return shortfall above which shareholders press for cuts", "shareholders"),
+    _p("cost_cutting", float, 2.0, 0.0, 20.0, "1", "budget cut per unit of excess pressure "
+       "(penny pinching; 0 switches it off)", "shareholders"),
+    _p("cut_adjust_rate", float, 0.1, 0.0, 1.0, "1/week",
+       "how fast the budget cut follows shareholder pressure", "shareholders"),
+    _p("cut_reliability_loss", float, 0.5, 0.0, 1.0, "1",
+       "loss of managers' commitment-keeping at a full budget cut", "shareholders"),
+    # --- organizational learning (March 1991) -------------------------------------------
+    _p("march_dimensions", int, 30, 1, 200, "dims", "dimensions of reality (m)", "learning"),
+    _p("socialization_rate", float, 0.1, 0.0, 1.0, "1/week",
+       "p1: chance a belief moves toward the code", "learning"),
+    _p("code_learning_rate", float, 0.5, 0.0, 1.0, "1/week",
+       "p2: rate at which the code learns from the superior group", "learning"),
+    _p("belief_turnover", float, 0.0, 0.0, 0.5, "1/week",
+       "p3: chance a person's beliefs are replaced by fresh ones (beyond real turnover)",
+       "learning"),
+    _p("turbulence", float, 0.002, 0.0, 0.2, "1/week", "p4: chance each dimension of reality flips",
+       "learning"),
+    _p("share_reference", float, 0.2, 0.01, 1.0, "of effort", "help effort at which a person "
+       "surely shares know-how with the code (less: hoarding)", "learning"),
+]
+
+PARAMS: dict[str, Param] = {p.name: p for p in _DECLARED}
+GROUPS: tuple[str, ...] = tuple(dict.fromkeys(p.group for p in _DECLARED))
+
+
+def defaults() -> dict[str, Any]:
+    """Every parameter at its declared default."""
+    return {name: p.default for name, p in PARAMS.items()}
+
+
+def check_values(values: dict[str, Any], where: str) -> dict[str, Any]:
+    """Check a mapping of parameter values, naming the first unknown or bad one."""
+    checked = {}
+    for key, value in values.items():
+        if key not in PARAMS:
+            raise InputError(f"{where}: unknown parameter {key!r}; {suggest(key)}")
+        checked[key] = PARAMS[key].check(value, where)
+    return checked
+
+
+def suggest(name: str) -> str:
+    """A hint naming the closest parameter names, for error messages."""
+    import difflib
+
+    close = difflib.get_close_matches(name, PARAMS, n=3, cutoff=0.6)
+    if close:
+        return "did you mean " + " or ".join(close) + "? (`aligned params` lists them all)"
+    return "`aligned params` lists them all"
