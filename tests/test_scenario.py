@@ -63,3 +63,25 @@ def test_missing_file_and_unknown_name(tmp_path):
         scenario.load(tmp_path / "nope.toml")
     with pytest.raises(InputError, match="unknown scenario 'nope'; available: "):
         scenario.load("nope")
+
+
+def test_extends_inherits_parameters_and_overrides_them(tmp_path, monkeypatch):
+    """A scenario that extends another takes its parameters, then its own win."""
+    monkeypatch.setattr(scenario, "SCENARIO_DIR", tmp_path)
+    (tmp_path / "base.toml").write_text('name = "base"\nsteps = 30\n[params]\nwage = 900\n'
+                                        'autonomy = 0.2\n')
+    (tmp_path / "child.toml").write_text('name = "child"\nextends = "base"\n[params]\n'
+                                         'autonomy = 0.9\n')
+    spec = scenario.load("child")
+    assert spec.params == {"wage": 900.0, "autonomy": 0.9}
+    assert spec.own_params == {"autonomy": 0.9}
+    assert spec.steps == 30
+
+
+def test_extends_cycle_is_an_error(tmp_path, monkeypatch):
+    """Two scenarios extending each other are refused with the chain named."""
+    monkeypatch.setattr(scenario, "SCENARIO_DIR", tmp_path)
+    (tmp_path / "a.toml").write_text('name = "a"\nextends = "b"\n')
+    (tmp_path / "b.toml").write_text('name = "b"\nextends = "a"\n')
+    with pytest.raises(InputError, match="makes a cycle"):
+        scenario.load("a")
