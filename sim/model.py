@@ -58,7 +58,6 @@ class WorkplaceModel(mesa.Model):
         self.employees = Employees(self)
         self.employees.knowledge = knowledge(self.employees.beliefs, self.reality)
         self.managers = Managers(self, self.employees.n_teams)
-        self.managers.moves = 0
         self.customers = Customers(self, p["n_customers"])
         self.shareholders = Shareholders(self)
         n_teams, n_functions = self.managers.n, len(FUNCTIONS)

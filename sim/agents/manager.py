@@ -61,6 +61,7 @@ class Managers:
         self.pay = np.full(n_teams, model.p["wage"] * model.p["manager_wage_ratio"])
         self.kept = np.zeros(n_teams)
         self.broken = np.zeros(n_teams)
+        self.moves = 0
         self.agents = [Manager(model, t) for t in range(n_teams)]
 
     def _trait(self, k: int) -> np.ndarray:
@@ -159,6 +160,7 @@ class Managers:
         function, with expertise there validated by peers, move with chance mobility × autonomy,
         where the team needs capacity there at least as much as in their current function."""
         model, p, rng = self.model, self.model.p, self.model.rng
+        self.moves = 0
         if not p["customized_work"] or model.week % p["role_review_weeks"] != 0:
             return
         emp = model.employees
