@@ -26,6 +26,7 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
+	@mkdir -p .scratch
 	$(BIN)/python -m pytest --basetemp=.scratch/pytest
 
 lint: $(VENV)/.installed-dev
