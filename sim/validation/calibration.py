@@ -22,8 +22,8 @@ SOURCES = [
     "Gallup (2013). State of the American Workplace: US employee engagement 2010-12, "
     "30% engaged, 52% not engaged, 18% actively disengaged.",
     "US Bureau of Labor Statistics, JOLTS: quits near 2.3% of employment a month in "
-    "2018-19, all industries (about 27% a year; lower outside leisure, retail and "
-    "construction), hence a 10-25% band for a firm of office workers.",
+    "2018-19, all industries (about 27% a year, highest in leisure and hospitality and in "
+    "retail), hence a 10-25% band.",
     "Harter, J. K., Schmidt, F. L., Hayes, T. L. (2002). Business-unit-level relationship "
     "between employee satisfaction, employee engagement, and business outcomes: a "
     "meta-analysis. J. Appl. Psychol. 87(2): 268-279 (engagement with customer "

@@ -72,7 +72,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, np.integer):
         return int(value)
     if isinstance(value, np.floating | float):
-        return round(float(value), 6)
+        return float(f"{float(value):.6g}")  # six significant digits: small gaps stay visible
     return value
 
 
