@@ -169,6 +169,11 @@ _DECLARED: list[Param] = [
        "push of the manager's own incentive on the team's task returns", "effort"),
     _p("base_effort", float, 0.5, 0.0, 1.0, "1",
        "share of full effort given at zero engagement (e0)", "effort"),
+    _p("effort_incentive_strength", float, 0.0, 0.0, 1.0, "1", "weight of the incentive-"
+       "driven effort level, return per unit of effort / effort_cost (Holmstrom & Milgrom "
+       "1991), against the engagement-driven one (0 switches it off)", "effort"),
+    _p("effort_cost", float, 1.0, 0.05, 10.0, "1", "marginal cost slope c of total effort: the "
+       "incentive-driven level is (return per unit of effort) / c", "effort"),
     _p("working_hours", float, 40.0, 10.0, 80.0, "h/week", "hours in a working week", "effort"),
     _p("meeting_hours", float, 8.0, 0.0, 30.0, "h/week", "meeting hours managers impose",
        "managers"),

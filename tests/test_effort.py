@@ -67,3 +67,25 @@ def test_meetings_cut_total_effort_and_trust_relieves_overhead():
     relieved = WorkplaceModel(seed=2, **SMALL, trust_overhead_relief=1.0)
     unrelieved = WorkplaceModel(seed=2, **SMALL, trust_overhead_relief=0.0)
     assert relieved.employees.overhead().mean() < unrelieved.employees.overhead().mean()
+
+
+def test_incentive_level_is_off_by_default():
+    """With effort_incentive_strength at its default 0, total effort is the engagement level
+    times one minus overhead, exactly as without the mechanism."""
+    model = WorkplaceModel(seed=4, **SMALL)
+    model.employees.choose_effort()
+    emp, base = model.employees, model.p["base_effort"]
+    expected = (base + (1.0 - base) * emp.engagement) * (1.0 - emp.overhead())
+    assert model.p["effort_incentive_strength"] == 0.0
+    assert np.array_equal(emp.effort, expected)
+
+
+def test_incentive_level_gives_beta_over_c_for_a_single_paid_task():
+    """At full strength in the limit case, paying only throughput at β gives effort β / c."""
+    for beta, cost in ((0.3, 1.0), (0.8, 2.0)):
+        model = WorkplaceModel(seed=1, **{**SMALL, **HM_LIMIT, **_custom(emp_w_throughput=beta),
+                                          "effort_incentive_strength": 1.0,
+                                          "effort_cost": cost, "meeting_hours": 0.0,
+                                          "process_overhead": 0.0})
+        model.employees.choose_effort()
+        assert np.allclose(model.employees.effort, beta / cost, atol=1e-6)

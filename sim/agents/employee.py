@@ -185,7 +185,8 @@ class Employees:
 
         r_j = pay_sensitivity·Σ_m w_m V[m,j] + manager_pressure·(manager's return)
               + intrinsic_strength·g·intrinsic_j + norm_strength·(team's split last week),
-        a = softmax(r/τ); E = (e0 + (1 − e0) g)(1 − overhead).
+        a = softmax(r/τ); E = (e0 + (1 − e0) g)(1 − overhead); with
+        effort_incentive_strength λ > 0 the level moves toward clip(Σ a_j r_j / c) by λ.
         """
         model, p = self.model, self.model.p
         cut = model.finance.budget_cut
@@ -204,7 +205,11 @@ class Employees:
         self.shares = e / e.sum(axis=1, keepdims=True)
         overhead = self.overhead()
         base = p["base_effort"]
-        self.effort = (base + (1.0 - base) * self.engagement) * (1.0 - overhead)
+        level = base + (1.0 - base) * self.engagement
+        if p["effort_incentive_strength"] > 0:  # Holmstrom–Milgrom level choice (default off)
+            paid = np.clip((self.shares * returns).sum(axis=1) / p["effort_cost"], 0.0, 1.0)
+            level = level + p["effort_incentive_strength"] * (paid - level)
+        self.effort = level * (1.0 - overhead)
 
     def overhead(self) -> np.ndarray:
         """Share of the week lost to meetings and process, relieved by trust (speed of trust)."""

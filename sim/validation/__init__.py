@@ -1,0 +1,27 @@
+"""Validation against published results, run by `aligned validate` (docs/validation.md).
+
+Each validation is a function from `Settings` (how many runs and seeds) to a `Validation`:
+tables of model-against-published figures and checks with their tolerances.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sim.validation import calibration, march, multitask
+from sim.validation.checks import Check, Settings, Validation
+
+#: Name → validation, in the order `aligned validate` runs them.
+VALIDATIONS: dict[str, Callable[[Settings], Validation]] = {
+    "march1991": march.validate,
+    "holmstrom_milgrom1991": multitask.validate,
+    "calibration": calibration.validate,
+}
+
+__all__ = ["VALIDATIONS", "Check", "Settings", "Validation", "run"]
+
+
+def run(names: list[str] | None = None, settings: Settings | None = None) -> list[Validation]:
+    """Run the named validations (all when none are named)."""
+    settings = settings or Settings()
+    return [VALIDATIONS[name](settings) for name in (names or list(VALIDATIONS))]
