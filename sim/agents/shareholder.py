@@ -54,21 +54,27 @@ class Shareholders:
         self.comfort = np.zeros((self.n, 2))
         self.confidence = np.zeros((self.n, 2))
         self.pressure = 0.0
+        self._stakes: tuple[tuple[float, float], np.ndarray] | None = None
         self.agents = [Shareholder(model, i) for i in range(self.n)]
 
     def stakes(self) -> np.ndarray:
-        """Stakes: outside shares split between short and long holders, then the employees'."""
+        """Stakes: outside shares split between short and long holders, then the employees'
+        (read-only; recomputed only when the parameters change)."""
         p = self.model.p
-        outside = 1.0 - p["employee_equity_share"]
-        n_out = self.n - 1
-        n_long = n_out - self.n_short
-        short_part = p["short_term_share"] if n_long else 1.0
-        short_part = short_part if self.n_short else 0.0
-        stakes = np.empty(self.n)
-        stakes[: self.n_short] = outside * short_part / max(self.n_short, 1)
-        stakes[self.n_short: n_out] = outside * (1.0 - short_part) / max(n_long, 1)
-        stakes[-1] = p["employee_equity_share"]
-        return stakes
+        key = (p["employee_equity_share"], p["short_term_share"])
+        if self._stakes is None or self._stakes[0] != key:
+            outside = 1.0 - p["employee_equity_share"]
+            n_out = self.n - 1
+            n_long = n_out - self.n_short
+            short_part = p["short_term_share"] if n_long else 1.0
+            short_part = short_part if self.n_short else 0.0
+            stakes = np.empty(self.n)
+            stakes[: self.n_short] = outside * short_part / max(self.n_short, 1)
+            stakes[self.n_short: n_out] = outside * (1.0 - short_part) / max(n_long, 1)
+            stakes[-1] = p["employee_equity_share"]
+            stakes.flags.writeable = False
+            self._stakes = (key, stakes)
+        return self._stakes[1]
 
     def trust(self) -> np.ndarray:
         """Trust in management of each holder."""
@@ -85,7 +91,11 @@ class Shareholders:
         met = (self.realized >= required - p["pressure_threshold"]).astype(float)
         rising = float(fin.annual_return(np.array([p["short_horizon_weeks"]]))[0] >= 0.0)
         delta = p["trust_memory"]
-        self.confidence = delta * self.confidence + np.stack([met, 1.0 - met], axis=1)
-        self.comfort = delta * self.comfort + np.array([rising, 1.0 - rising])[None, :]
+        self.confidence *= delta
+        self.confidence[:, 0] += met
+        self.confidence[:, 1] += 1.0 - met
+        self.comfort *= delta
+        self.comfort[:, 0] += rising
+        self.comfort[:, 1] += 1.0 - rising
         shortfall = np.maximum(0.0, required - self.realized)
         self.pressure = float(self.stakes() @ shortfall)
