@@ -70,14 +70,15 @@ class Consultants:
             self._pool, self._pool_view = self.skill, (best, skill, people)
         return self._pool_view
 
-    def serve(self, gap: np.ndarray, knowledge: float) -> tuple[np.ndarray, np.ndarray]:
+    def serve(self, gap: np.ndarray, knowledge: float) -> tuple[np.ndarray, np.ndarray] | tuple[
+            None, None]:
         """Buy consultant weeks where a team lacks capacity in a function (gap: teams ×
-        functions, in cases); returns closures and solve-weighted closures they add."""
+        functions, in cases); returns closures and solve-weighted closures they add (None,
+        None when they add nothing)."""
         p = self.model.p
         self.spend = self.weeks_bought = 0.0
         if self.count == 0 or gap.sum() <= 0:
-            zeros = np.zeros_like(gap)
-            return zeros, zeros
+            return None, None
         shares = self._effort_shares()
         best, skill, people = self._by_function()
         effort = p["consultant_effort"]
@@ -89,14 +90,14 @@ class Consultants:
         solve = 1.0 / (1.0 + np.exp(-quality))
         solve_f = np.bincount(best, weights=per_week * solve, minlength=len(FUNCTIONS))
         safe_supply = np.where(supply > 0, supply, 1.0)
-        solve_f = solve_f / safe_supply
+        solve_f /= safe_supply
         need = gap.sum(axis=0)
         used = np.where(supply > 0, np.minimum(1.0, need / safe_supply), 0)
         served = used * supply
-        closures = gap / np.where(need > 0, need, 1.0)[None, :] * served[None, :]
+        closures = gap / np.where(need > 0, need, 1.0) * served
         self.weeks_bought = float((used * people).sum())
         self.spend = self.weeks_bought * p["wage"] * (1.0 + p["consultant_premium"])
-        return closures, closures * solve_f[None, :]
+        return closures, closures * solve_f
 
 
 class Finance:

@@ -66,6 +66,9 @@ def shared(m: WorkplaceModel, compute: Callable[[WorkplaceModel], Any]) -> Any:
     return cache[compute]
 
 
+_UNKNOWN: Any = object()
+
+
 class Collector(mesa.DataCollector):
     """Mesa's DataCollector, with reporters sharing one step's intermediate results and
     number-valued results stored as they are.
@@ -77,20 +80,33 @@ class Collector(mesa.DataCollector):
     are not plain functions.
     """
 
+    _plain: Any = _UNKNOWN  # what _plain_reporters found
+
     def collect(self, model: mesa.Model) -> None:
         """Collect this step's values of every reporter."""
         with one_step(model):
-            reporters = self.model_reporters
-            plain = all(isinstance(r, types.FunctionType) for r in reporters.values())
-            if (not self._validated or not plain or self.agent_reporters
-                    or self.agenttype_reporters):
+            reporters = self._plain_reporters()
+            if not self._validated or reporters is None or self.agent_reporters \
+                    or self.agenttype_reporters:
                 super().collect(model)
                 return
             self._collection_steps.append(model.time)
-            columns = self.model_vars
-            for name, reporter in reporters.items():
+            for reporter, column in reporters:
                 value = reporter(model)
-                columns[name].append(value if type(value) in _NUMBERS else deepcopy(value))
+                column.append(value if type(value) in _NUMBERS else deepcopy(value))
+
+    def _plain_reporters(self) -> list[tuple[Callable, list]] | None:
+        """(reporter, its column) for each model reporter if all are plain functions of the
+        model, else None (worked out again when a reporter is added)."""
+        if self._plain is _UNKNOWN:
+            items = self.model_reporters.items()
+            plain = all(isinstance(r, types.FunctionType) for _, r in items)
+            self._plain = [(r, self.model_vars[name]) for name, r in items] if plain else None
+        return self._plain
+
+    def _new_model_reporter(self, name: str, reporter: Any) -> None:
+        super()._new_model_reporter(name, reporter)
+        self._plain = _UNKNOWN
 
 
 _NUMBERS = (float, int, bool)
@@ -306,14 +322,14 @@ def shared_fate(m: WorkplaceModel) -> float:
     if history.shape[0] < 3:
         return 0.0
     centred = history - history.mean(axis=0)
-    scale = np.sqrt((centred**2).sum(axis=0))
-    pairs = []
-    for i, j in combinations(range(history.shape[1]), 2):
-        if scale[i] < 1e-12 or scale[j] < 1e-12:
-            pairs.append(0.0)
-        else:
-            pairs.append(float(centred[:, i] @ centred[:, j] / (scale[i] * scale[j])))
-    return float(np.mean(pairs))
+    scale = np.sqrt((centred**2).sum(axis=0)).tolist()
+    columns = [centred[:, k] for k in range(history.shape[1])]
+    pairs = list(combinations(range(history.shape[1]), 2))
+    total = 0.0
+    for i, j in pairs:
+        if not (scale[i] < 1e-12 or scale[j] < 1e-12):
+            total += float(columns[i] @ columns[j] / (scale[i] * scale[j]))
+    return total / len(pairs)  # the mean, summed in order as np.mean sums a few values
 
 
 REPORTERS: dict[str, Callable[[WorkplaceModel], float]] = {

@@ -31,7 +31,7 @@ from sim.agents import (
     Shareholder,
     Shareholders,
 )
-from sim.agents.base import mean
+from sim.agents.base import clip, mean
 from sim.firm import Consultants, Finance
 from sim.incentives import resolve_params, task_returns, weight_vector
 from sim.learning import knowledge, learning_period, random_beliefs, random_reality, turbulence
@@ -76,7 +76,9 @@ class WorkplaceModel(mesa.Model):
         emp.help_given = np.zeros(emp.n)
         emp._fit = emp.fit()
         self.optimal_shares = np.full(4, 0.25)
-        self._values = np.zeros((measures.WEEKS_PER_YEAR, 4))
+        # the groups' values of the last year, each written twice so that the year up to
+        # any week is one contiguous slice (no copying when it is read)
+        self._values = np.zeros((2 * measures.WEEKS_PER_YEAR, 4))
         self._values_n = 0
         self.datacollector = measures.Collector(model_reporters=dict(measures.REPORTERS))
 
@@ -145,34 +147,31 @@ class WorkplaceModel(mesa.Model):
         quality = np.bincount(cell, weights=emp.closures * emp.solve_prob, minlength=size)
         quality = quality.reshape(n_teams, -1)
         backlog = cust.team_backlog()
-        demand = np.repeat((backlog / n_functions)[:, None], n_functions, axis=1)
+        demand = (backlog / n_functions)[:, None] * np.ones(n_functions)
         gap = np.maximum(demand - capacity, 0.0)
         know_how = float(mean(emp.knowledge[emp.active_rows]))
         extra, extra_quality = self.consultants.serve(gap, know_how)
-        supply = capacity + extra
+        supply = capacity + extra if extra is not None else capacity
         closed = np.minimum(demand, supply)
         safe_supply = np.where(supply > 0, supply, 1.0)
         used = closed / safe_supply
         emp.throughput = emp.closures * used.take(cell)
-        solve_cell = (quality + extra_quality) / safe_supply
+        solve_cell = quality + extra_quality if extra is not None else quality.copy()
+        solve_cell /= safe_supply
         team_closed = closed.sum(axis=1)
         close_share = np.where(backlog > 0, team_closed / np.maximum(backlog, 1e-12), 0.0)
-        solve = np.where(team_closed > 0, (closed * solve_cell).sum(axis=1)
-                         / np.maximum(team_closed, 1e-12), 0.0)
-        cust.receive_service(np.clip(close_share, 0, 1, out=close_share),
-                             np.clip(solve, 0, 1, out=solve))
+        solved = (closed * solve_cell).sum(axis=1)
+        solved /= np.maximum(team_closed, 1e-12)
+        solve = np.where(team_closed > 0, solved, 0.0)
+        cust.receive_service(clip(close_share, 0, 1, out=close_share),
+                             clip(solve, 0, 1, out=solve))
         self.function_load = demand / np.maximum(capacity, 1e-9)
-        supply_by_team = supply.sum(axis=1)
-        self.team_load = backlog / np.maximum(supply_by_team, 1e-9)
+        self.team_load = backlog / np.maximum(supply.sum(axis=1), 1e-9)
         self.service_capacity = float(supply.sum())
         self.expected_solve = float((supply * solve_cell).sum() / max(self.service_capacity, 1e-9))
         self.team_solved = team_closed * solve
         self.team_heads = emp.team_heads
-        rows = cust.rows
-        team = cust.team[rows]
-        sat = np.bincount(team, weights=cust.satisfaction[rows], minlength=n_teams)
-        count = np.bincount(team, minlength=n_teams)
-        self.team_satisfaction = np.where(count > 0, sat / np.maximum(count, 1), 0.5)
+        self.team_satisfaction = cust.team_satisfaction()
 
     def learn(self) -> None:
         """March (1991) on the people present: only those who share feed the code; belief
@@ -228,17 +227,17 @@ class WorkplaceModel(mesa.Model):
             if self.steps % QUARTER == 1 or self.steps == 1:
                 self.optimal_shares = measures.optimal_shares(self)
             values = measures.group_values(self)
-            self._values[self._values_n % self._values.shape[0]] = values
+            year = measures.WEEKS_PER_YEAR
+            week = self._values_n % year
+            self._values[week] = self._values[week + year] = values
             self._values_n += 1
             self.datacollector.collect(self)
 
     def value_history(self) -> np.ndarray:
         """The four groups' values over the last year (oldest first)."""
-        n, cap = self._values_n, self._values.shape[0]
-        if n < cap:
-            return self._values[:n]
-        return np.roll(self._values, -(n % cap), axis=0)
-
+        n, year = self._values_n, measures.WEEKS_PER_YEAR
+        start = n % year if n >= year else 0
+        return self._values[start: start + min(n, year)].copy()
 
 def add_evidence(counts: np.ndarray, memory: float, good: np.ndarray, bad: np.ndarray) -> None:
     """Decaying Beta counts in place: (α, β) ← memory · (α, β) + (good, bad)."""

@@ -51,3 +51,10 @@ def mean(values: np.ndarray) -> np.floating:
     """Mean of a 1-D float array, exactly as ndarray.mean computes it, without its Python
     overhead (this is called many times a step on small arrays)."""
     return np.add.reduce(values) / values.size
+
+
+def clip(values: np.ndarray, low: float, high: float, out: np.ndarray | None = None) -> np.ndarray:
+    """np.clip (the same values: the larger of values and low, then the smaller of that and
+    high) without its Python overhead."""
+    raised = np.maximum(values, low, out=out)
+    return np.minimum(raised, high, out=raised)

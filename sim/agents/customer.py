@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.agents.base import RowAgent, beta_trust, row_field, sigmoid
+from sim.agents.base import RowAgent, beta_trust, clip, row_field, sigmoid
 
 if TYPE_CHECKING:
     from sim.model import WorkplaceModel
@@ -147,6 +147,15 @@ class Customers:
         """Open cases per account team (rows without a customer hold none)."""
         return np.bincount(self.team, weights=self.open_cases, minlength=self.model.managers.n)
 
+    def team_satisfaction(self) -> np.ndarray:
+        """Mean satisfaction of each account team's customers (0.5 for a team with none)."""
+        rows = self.rows
+        team = self.team[rows]
+        n_teams = self.model.managers.n
+        sat = np.bincount(team, weights=self.satisfaction[rows], minlength=n_teams)
+        count = np.bincount(team, minlength=n_teams)
+        return np.where(count > 0, sat / np.maximum(count, 1), 0.5)
+
     # --- phase 1: demand ---------------------------------------------------------------
     def raise_cases(self) -> None:
         """Each customer raises Poisson(case_rate) new cases."""
@@ -164,7 +173,7 @@ class Customers:
         Only customers with open cases draw (a binomial of zero trials draws nothing, so
         this is the same random stream as drawing for every customer)."""
         rng = self.model.rng
-        served = np.flatnonzero(self.open_cases)
+        served = (self.open_cases > 0).nonzero()[0]
         team = self.team[served]
         before = self.open_cases[served]
         closed = rng.binomial(before, close_share[team])
@@ -185,7 +194,7 @@ class Customers:
         waiting = before - self._closed_c
         outcome = (self._solved_c + p["wait_value"] * waiting - p["reopen_cost"] * self._reopened_c)
         outcome /= np.maximum(before, 1)
-        np.clip(outcome, 0.0, 1.0, out=outcome)
+        clip(outcome, 0.0, 1.0, out=outcome)
         gap = outcome - self.expectation[served]
         target = sigmoid(p["disconfirmation_sensitivity"] * gap)
         current = self.satisfaction[served]

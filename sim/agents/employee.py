@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.agents.base import RowAgent, beta_trust, mean, row_field, sigmoid
+from sim.agents.base import RowAgent, beta_trust, clip, mean, row_field, sigmoid
 from sim.learning import random_beliefs
 from sim.params import FUNCTIONS, TASKS
 
@@ -72,11 +72,11 @@ class Employees:
         self.active = np.ones(n, dtype=bool)
         self.vacancy_timer = np.zeros(n, dtype=np.int64)
         self.skill = rng.uniform(0.0, 0.4, size=(n, nf))
-        self.skill[np.arange(n), self.hire_function] = np.clip(rng.normal(0.55, 0.15, n), 0.05, 1)
+        self.skill[np.arange(n), self.hire_function] = clip(rng.normal(0.55, 0.15, n), 0.05, 1)
         self.passion = rng.uniform(0.1, 1.0, size=(n, nf))
         self.reputation = self.skill * 0.8
         self.disposition = rng.normal(0.0, p["engagement_disposition_sd"], n)
-        self.engagement = np.clip(sigmoid(p["engagement_bias"] + self.disposition), 0, 1)
+        self.engagement = clip(sigmoid(p["engagement_bias"] + self.disposition), 0, 1)
         self.tenure = rng.integers(0, 520, n).astype(float)
         self.level = np.zeros(n)
         self.beliefs = random_beliefs(rng, n, p["march_dimensions"])
@@ -138,6 +138,7 @@ class Employees:
         order = np.argsort(self.team, kind="stable")
         self._team_order = None if np.array_equal(order, np.arange(self.n)) else order
         self._team_starts = np.searchsorted(self.team[order], np.arange(self.n_teams))
+        self._team_cells: dict[int, np.ndarray] = {}  # (person, column) → team cell, by width
 
     def _membership_changed(self) -> None:
         """Recompute what follows from who is present (after hires and exits): the active
@@ -170,7 +171,9 @@ class Employees:
         if values.ndim == 1:
             return np.bincount(self.team, weights=values * a, minlength=nt) / self.team_count
         k = values.shape[1]
-        cells = (self.team[:, None] * k + np.arange(k)).ravel()
+        cells = self._team_cells.get(k)
+        if cells is None:
+            cells = self._team_cells[k] = (self.team[:, None] * k + np.arange(k)).ravel()
         sums = np.bincount(cells, weights=(values * a[:, None]).ravel(), minlength=nt * k)
         return sums.reshape(nt, k) / self.team_count[:, None]
 
@@ -246,7 +249,7 @@ class Employees:
         trust = 0.5 * (self.manager_trust + self._peer_out)
         load = p["meeting_hours"] / p["working_hours"] + p["process_overhead"]
         relieved = load * (1.0 - p["trust_overhead_relief"] * trust)
-        return np.clip(relieved, 0.0, 0.95, out=relieved)
+        return clip(relieved, 0.0, 0.95, out=relieved)
 
     # --- phase 3: work -------------------------------------------------------------------
     def capacity(self) -> None:
@@ -274,7 +277,7 @@ class Employees:
     def sharing(self) -> np.ndarray:
         """Chance each person shares know-how with the code: help effort against a reference."""
         help_given = self.shares[:, HELP] * self.effort
-        return np.clip(help_given / self.model.p["share_reference"], 0.0, 1.0) * self.active
+        return clip(help_given / self.model.p["share_reference"], 0.0, 1.0) * self.active
 
     def develop_skills(self) -> None:
         """Skill grows with learning effort and mentoring; unused skills fade; peers re-validate.
@@ -300,7 +303,7 @@ class Employees:
         decay *= unpractised.reshape(skill.shape)
         grown = skill + gain.reshape(skill.shape)
         grown -= decay
-        self.skill = np.clip(grown, 0, 1, out=grown)
+        self.skill = clip(grown, 0, 1, out=grown)
         old_rep = self.reputation.take(role)
         seen = np.zeros(skill.size)
         seen[target] = self.shares[:, LEARN]
@@ -311,7 +314,7 @@ class Employees:
         self.reputation -= p["skill_decay"] * self.reputation * (seen == 0)
         self.rep_gain = np.maximum(0.0, self.reputation.take(role) - old_rep)
         passion = self.passion.take(role) + p["passion_growth"] * (self.engagement - 0.5)
-        self.passion.put(role, np.clip(passion, 0, 1, out=passion))
+        self.passion.put(role, clip(passion, 0, 1, out=passion))
 
     def _team_best_skill(self) -> np.ndarray:
         """Best skill in each function among each team's active members."""
@@ -337,7 +340,7 @@ class Employees:
         recognition = self._peer_in
         team = self.team
         purpose = model.team_satisfaction[team]
-        overload = np.clip(model.team_load[team] - 1.0, 0.0, 1.0)
+        overload = clip(model.team_load[team] - 1.0, 0.0, 1.0)
         meetings = p["meeting_hours"] / p["working_hours"]
         drive = (p["engagement_bias"] + self.disposition
                  + p["fairness_effect"] * fairness
@@ -350,7 +353,7 @@ class Employees:
         target = sigmoid(drive)
         noise = model.rng.normal(0.0, p["engagement_noise"], self.n) if p["engagement_noise"] else 0
         g = self.engagement + p["engagement_rate"] * (target - self.engagement) + noise
-        self.engagement = np.clip(g, 0.0, 1.0, out=g)
+        self.engagement = clip(g, 0.0, 1.0, out=g)
 
     # --- phase 8: turnover ------------------------------------------------------------------
     def turnover(self) -> None:
@@ -420,7 +423,7 @@ class Employees:
         fresh_skill = rng.uniform(0.0, 0.4, size=(k, nf))
         skill = breadth * fresh_skill + (1 - breadth) * np.minimum(typical, 0.4)[None, :]
         hire_f = self.hire_function[rows]
-        skill[np.arange(k), hire_f] = np.clip(rng.normal(p["new_hire_skill"], 0.1, k), 0.05, 1.0)
+        skill[np.arange(k), hire_f] = clip(rng.normal(p["new_hire_skill"], 0.1, k), 0.05, 1.0)
         self.skill[rows] = skill
         self.passion[rows] = rng.uniform(0.1, 1.0, size=(k, nf))
         self.reputation[rows] = 0.0

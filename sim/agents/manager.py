@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.agents.base import RowAgent, row_field
+from sim.agents.base import RowAgent, clip, row_field
 from sim.params import MEASURES
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ class Managers:
         key = (p[_TRAIT_PARAMS[k]], p["manager_heterogeneity"])
         cached = self._traits.get(k)
         if cached is None or cached[0] != key:
-            value = np.clip(key[0] + key[1] * self._offset[k], 0, 1)
+            value = clip(key[0] + key[1] * self._offset[k], 0, 1)
             members = value[self.model.employees.team]
             value.flags.writeable = members.flags.writeable = False
             cached = self._traits[k] = (key, value, members)
@@ -132,7 +132,7 @@ class Managers:
         measures = np.empty((len(MEASURES), emp.n))
         measures[0] = emp.throughput
         surveyed = model.team_satisfaction[team] + rng.normal(0.0, p["survey_noise"], emp.n)
-        np.clip(surveyed, 0.0, 1.0, out=measures[1])
+        clip(surveyed, 0.0, 1.0, out=measures[1])
         np.divide(model.team_solved[team], np.maximum(model.team_heads[team], 1), out=measures[2])
         measures[3] = emp.help_given
         measures[4] = 1.0
