@@ -162,6 +162,16 @@ class Finance:
         gain = (self._wealth[t] - self._wealth[t - h]) / past_value
         return gain * WEEKS_PER_YEAR / h
 
+    def annual_return_over(self, horizon: int) -> float:
+        """`annual_return` for one horizon, as a number."""
+        t = self._n - 1
+        if t < 1:
+            return 0.0
+        h = min(horizon, t)
+        past_value = max(self._value[t - h], 1.0)
+        gain = (self._wealth[t] - self._wealth[t - h]) / past_value
+        return float(gain * WEEKS_PER_YEAR / h)
+
     def _record(self) -> None:
         if self._n == self._value.size:
             self._value = np.concatenate([self._value, np.zeros(self._value.size)])

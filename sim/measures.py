@@ -123,6 +123,13 @@ def _engagement(m: WorkplaceModel) -> np.ndarray:
     return emp.engagement[emp.active_rows]
 
 
+def _bands(m: WorkplaceModel) -> tuple[float, float]:
+    """Shares of employees in the engaged and the actively disengaged band."""
+    g = shared(m, _engagement)
+    return (_share_of(g >= m.p["engaged_threshold"]),
+            _share_of(g < m.p["disengaged_threshold"]))
+
+
 def engagement_mean(m: WorkplaceModel) -> float:
     """Mean engagement of employees."""
     return float(mean(shared(m, _engagement)))
@@ -130,12 +137,12 @@ def engagement_mean(m: WorkplaceModel) -> float:
 
 def engaged_share(m: WorkplaceModel) -> float:
     """Share of employees in Gallup's engaged band."""
-    return float(_share_of(shared(m, _engagement) >= m.p["engaged_threshold"]))
+    return float(shared(m, _bands)[0])
 
 
 def actively_disengaged_share(m: WorkplaceModel) -> float:
     """Share of employees in Gallup's actively disengaged band."""
-    return float(_share_of(shared(m, _engagement) < m.p["disengaged_threshold"]))
+    return float(shared(m, _bands)[1])
 
 
 def not_engaged_share(m: WorkplaceModel) -> float:

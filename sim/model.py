@@ -31,11 +31,11 @@ from sim.agents import (
     Shareholder,
     Shareholders,
 )
-from sim.agents.base import clip, mean
+from sim.agents.base import add_evidence, clip, mean
 from sim.firm import Consultants, Finance
 from sim.incentives import resolve_params, task_returns, weight_vector
 from sim.learning import knowledge, learning_period, random_beliefs, random_reality, turbulence
-from sim.params import FUNCTIONS
+from sim.params import FUNCTIONS, TASKS
 
 __all__ = ["Customer", "Employee", "Manager", "Shareholder", "WorkplaceModel"]
 
@@ -95,6 +95,13 @@ class WorkplaceModel(mesa.Model):
         self.employee_task_returns = task_returns(self.employee_weights,
                                                   p["profit_share_visibility"])
         self.manager_task_returns = task_returns(self.manager_weights, p["profit_share_visibility"])
+        # what pay and the manager's push return per task, rivalry taken off helping
+        paid = p["pay_sensitivity"] * self.employee_task_returns
+        paid = paid + p["manager_pressure"] * self.manager_task_returns
+        paid[TASKS.index("help")] -= (p["pay_sensitivity"] * p["relative_evaluation"]
+                                      * p["rival_help_cost"])
+        self.paid_task_returns = paid
+        self.intrinsic_returns = np.array([p[f"intrinsic_{task}"] for task in TASKS])
 
     def set_params(self, **changes: Any) -> None:
         """Change parameters of a running model (as the visualizer does); checked as at start.
@@ -206,17 +213,16 @@ class WorkplaceModel(mesa.Model):
         delta = p["trust_memory"]
         team = emp.team
         open_issues = emp.issues_raised - emp.issues_closed
-        add_evidence(emp.mgr_confidence, delta, mgr.kept[team] + emp.issues_closed,
-                     mgr.broken[team] + open_issues)
         credit = mgr.credit_of_member
-        add_evidence(emp.mgr_comfort, delta, credit, 1.0 - credit)
+        add_evidence(emp.mgr_counts, delta, credit, 1.0 - credit,
+                     mgr.kept[team] + emp.issues_closed, mgr.broken[team] + open_issues)
         dst = emp.edge_dst
         helped = emp.help_given[dst]
         shortfall = np.maximum(0.0, p["share_reference"] * emp.effort[dst] - helped)
         evidence = p["help_evidence"]
-        add_evidence(emp.edge_comfort, delta, evidence * helped, evidence * shortfall)
         solve = emp.solve_prob[dst]
-        add_evidence(emp.edge_confidence, delta, solve, 1.0 - solve)
+        add_evidence(emp.edge_counts, delta, evidence * helped, evidence * shortfall,
+                     solve, 1.0 - solve)
         cust.update_trust(delta)
         emp.refresh_trust()
 
@@ -238,9 +244,3 @@ class WorkplaceModel(mesa.Model):
         n, year = self._values_n, measures.WEEKS_PER_YEAR
         start = n % year if n >= year else 0
         return self._values[start: start + min(n, year)].copy()
-
-def add_evidence(counts: np.ndarray, memory: float, good: np.ndarray, bad: np.ndarray) -> None:
-    """Decaying Beta counts in place: (α, β) ← memory · (α, β) + (good, bad)."""
-    counts *= memory
-    counts[:, 0] += good
-    counts[:, 1] += bad

@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.agents.base import RowAgent, beta_trust, clip, row_field, sigmoid
+from sim.agents.base import (
+    RowAgent,
+    clip,
+    count_views,
+    row_field,
+    sigmoid,
+    trust_of,
+)
 
 if TYPE_CHECKING:
     from sim.model import WorkplaceModel
@@ -38,6 +45,8 @@ class Customers:
     count the present customers' cases only; its other values are stale until it is reused.
     """
 
+    comfort, confidence = count_views("counts")
+
     def __init__(self, model: WorkplaceModel, n: int) -> None:
         self.model = model
         capacity = max(16, 2 * n)
@@ -46,8 +55,7 @@ class Customers:
         self.satisfaction = np.zeros(capacity)
         self.expectation = np.zeros(capacity)
         self.open_cases = np.zeros(capacity, dtype=np.int64)
-        self.comfort = np.zeros((capacity, 2))
-        self.confidence = np.zeros((capacity, 2))
+        self.counts = np.zeros((capacity, 4))  # trust in the firm: comfort, confidence
         self.agents: list[Customer | None] = [None] * capacity
         self.rows = np.zeros(0, dtype=np.int64)
         # free rows as a stack (the top is the end): the next customer takes the row freed last
@@ -70,11 +78,9 @@ class Customers:
             grown = np.zeros(new, dtype=arr.dtype)
             grown[:old] = arr
             setattr(self, name, grown)
-        for name in ("comfort", "confidence"):
-            arr = getattr(self, name)
-            grown = np.zeros((new, 2))
-            grown[:old] = arr
-            setattr(self, name, grown)
+        counts = np.zeros((new, 4))
+        counts[:old] = self.counts
+        self.counts = counts
         self.agents.extend([None] * (new - old))
         free = np.empty(new, dtype=np.int64)
         free[: self._n_free] = self._free[: self._n_free]
@@ -97,8 +103,7 @@ class Customers:
         self.satisfaction[rows] = model.p["initial_satisfaction"]
         self.expectation[rows] = model.p["initial_expectation"]
         self.open_cases[rows] = 0
-        self.comfort[rows] = 0.0
-        self.confidence[rows] = 0.0
+        self.counts[rows] = 0.0
         agents = self.agents
         for row in rows.tolist():
             agents[row] = Customer(model, row)
@@ -132,16 +137,12 @@ class Customers:
 
     def trust(self) -> np.ndarray:
         """Trust in the firm for every row (inactive rows hold stale values)."""
-        w = self.model.p["comfort_weight"]
-        return w * beta_trust(self.comfort) + (1 - w) * beta_trust(self.confidence)
+        return trust_of(self.counts, self.model.p["comfort_weight"])
 
     def mean_trust(self) -> float:
         """Mean trust in the firm of the present customers."""
-        w = self.model.p["comfort_weight"]
-        rows = self.rows
-        trust = (w * beta_trust(self.comfort.take(rows, axis=0))
-                 + (1 - w) * beta_trust(self.confidence.take(rows, axis=0)))
-        return float(np.add.reduce(trust) / rows.size)
+        trust = trust_of(self.counts.take(self.rows, axis=0), self.model.p["comfort_weight"])
+        return float(np.add.reduce(trust) / trust.size)
 
     def team_backlog(self) -> np.ndarray:
         """Open cases per account team (rows without a customer hold none)."""
@@ -204,17 +205,13 @@ class Customers:
     def update_trust(self, memory: float) -> None:
         """Decaying Beta counts: comfort from this week's satisfaction, confidence from cases
         solved against reopened. Customers who arrived this week have no evidence yet."""
-        s = self.satisfaction
-        comfort, confidence = self.comfort, self.confidence
-        comfort *= memory
-        comfort[:, 0] += s
-        comfort[:, 1] += 1.0 - s
-        confidence *= memory
-        served = self._served
-        confidence[served, 0] += self._solved_c
-        confidence[served, 1] += self._reopened_c
-        comfort[self.arrivals] = 0.0
-        confidence[self.arrivals] = 0.0
+        s, counts, served = self.satisfaction, self.counts, self._served
+        counts *= memory
+        counts[:, 0] += s
+        counts[:, 1] += 1.0 - s
+        counts[served, 2] += self._solved_c
+        counts[served, 3] += self._reopened_c
+        counts[self.arrivals] = 0.0
 
     def churn_and_recommend(self) -> None:
         """Churn with hazard churn_base·exp(−κ s); arrivals from marketing and net promoters,

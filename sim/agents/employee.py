@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.agents.base import RowAgent, beta_trust, clip, mean, row_field, sigmoid
+from sim.agents.base import RowAgent, clip, count_views, mean, row_field, sigmoid, trust_of
 from sim.learning import random_beliefs
 from sim.params import FUNCTIONS, TASKS
 
@@ -59,6 +59,9 @@ class Employee(RowAgent):
 class Employees:
     """All employee positions as arrays; a vacant position has no agent until it is filled."""
 
+    mgr_comfort, mgr_confidence = count_views("mgr_counts")
+    edge_comfort, edge_confidence = count_views("edge_counts")
+
     def __init__(self, model: WorkplaceModel) -> None:
         self.model = model
         p = model.p
@@ -90,8 +93,7 @@ class Employees:
         self.score = np.ones(n)
         self.score_ema = np.ones(n)
         self.rep_gain = np.zeros(n)
-        self.mgr_comfort = np.zeros((n, 2))
-        self.mgr_confidence = np.zeros((n, 2))
+        self.mgr_counts = np.zeros((n, 4))  # trust in the manager: comfort, confidence
         self.issues_raised = np.zeros(n)
         self.issues_closed = np.zeros(n)
         self.quits = self.dismissals = self.hires = self.new_consultants = 0
@@ -126,8 +128,7 @@ class Employees:
             dst_parts += [dst[ok], src[ok]]
         self.edge_src = np.concatenate(src_parts).astype(np.int64)
         self.edge_dst = np.concatenate(dst_parts).astype(np.int64)
-        self.edge_comfort = np.zeros((self.edge_src.size, 2))
-        self.edge_confidence = np.zeros((self.edge_src.size, 2))
+        self.edge_counts = np.zeros((self.edge_src.size, 4))  # comfort, confidence
         self.out_degree = np.maximum(np.bincount(self.edge_src, minlength=n), 1)
         self.in_degree = np.maximum(np.bincount(self.edge_dst, minlength=n), 1)
 
@@ -188,13 +189,11 @@ class Employees:
 
     def trust_in_manager(self) -> np.ndarray:
         """Trust in own manager: w · comfort + (1 − w) · confidence."""
-        w = self.model.p["comfort_weight"]
-        return w * beta_trust(self.mgr_comfort) + (1 - w) * beta_trust(self.mgr_confidence)
+        return trust_of(self.mgr_counts, self.model.p["comfort_weight"])
 
     def edge_trust(self) -> np.ndarray:
         """Trust on each directed collaboration edge (src in dst)."""
-        w = self.model.p["comfort_weight"]
-        return w * beta_trust(self.edge_comfort) + (1 - w) * beta_trust(self.edge_confidence)
+        return trust_of(self.edge_counts, self.model.p["comfort_weight"])
 
     def peer_trust(self, edge_trust: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Per person: mean trust in peers (out) and peers' mean trust in them (in), over the
@@ -225,14 +224,9 @@ class Employees:
         """
         model, p = self.model, self.model.p
         cut = model.finance.budget_cut
-        pay = p["pay_sensitivity"] * model.employee_task_returns
-        pressure = p["manager_pressure"] * model.manager_task_returns
-        paid = pay + pressure
-        paid[HELP] -= p["pay_sensitivity"] * p["relative_evaluation"] * p["rival_help_cost"]
-        intrinsic = np.array([p["intrinsic_speed"], p["intrinsic_care"], p["intrinsic_help"],
-                              p["intrinsic_learn"]])
-        returns = np.multiply.outer(p["intrinsic_strength"] * self.engagement, intrinsic)
-        returns += paid
+        returns = np.multiply.outer(p["intrinsic_strength"] * self.engagement,
+                                    model.intrinsic_returns)
+        returns += model.paid_task_returns  # pay, the manager's push, rivalry (see _derive)
         returns += (p["norm_strength"] * self.team_mean(self.shares)).take(self.team, axis=0)
         returns[:, LEARN] *= 1.0 - cut  # training cut: learning pays less
         returns /= p["effort_temperature"]
@@ -382,14 +376,20 @@ class Employees:
         self.quits = int(np.count_nonzero(quitting))
         self.dismissals = int(np.count_nonzero(dismissed))
         self.new_consultants = int(np.count_nonzero(consulting))
-        self.leave(np.flatnonzero(leaving))
-        self.fill_vacancies()
+        self.leave(np.flatnonzero(leaving), refresh=False)
+        self.fill_vacancies(refresh=False)
         if self.quits or self.dismissals or self.hires:
-            self.refresh_trust()
+            self._people_changed()
         self.tenure += self.active
 
-    def leave(self, rows: np.ndarray) -> None:
-        """People leave: their agents go, their positions wait for a hire."""
+    def _people_changed(self) -> None:
+        """After exits and hires: who is present, and the peer trust among them."""
+        self._membership_changed()
+        self._peer_out, self._peer_in = self.peer_trust(self.peer_edge_trust)
+
+    def leave(self, rows: np.ndarray, refresh: bool = True) -> None:
+        """People leave: their agents go, their positions wait for a hire (`refresh=False`
+        leaves what follows from who is present to the caller, which makes more changes)."""
         if rows.size == 0:
             return
         self.active[rows] = False
@@ -398,24 +398,26 @@ class Employees:
             self.agents[row].remove()
             self.agents[row] = None
         self.closures[rows] = 0.0
-        self._membership_changed()
+        if refresh:
+            self._people_changed()
 
-    def fill_vacancies(self) -> None:
+    def fill_vacancies(self, refresh: bool = True) -> None:
         """Count down vacancies and hire into those that are due; a budget cut slows the count
         (each vacancy advances with chance 1 − cut: a full cut is a hiring freeze)."""
         model = self.model
         self.hires = 0
-        if self.active_rows.size == self.n:
-            return
         vacant = ~self.active
+        if not vacant.any():
+            return
         advance = vacant & (model.rng.random(self.n) >= model.finance.budget_cut)
         self.vacancy_timer[advance] -= 1
         due = np.flatnonzero(vacant & (self.vacancy_timer <= 0))
         if due.size:
-            self.hire(due)
+            self.hire(due, refresh)
 
-    def hire(self, rows: np.ndarray) -> None:
-        """New people: lower skill, neutral trust, beliefs fresh or cloned by hiring breadth."""
+    def hire(self, rows: np.ndarray, refresh: bool = True) -> None:
+        """New people: lower skill, neutral trust, beliefs fresh or cloned by hiring breadth
+        (`refresh` as in `leave`)."""
         model, p, rng = self.model, self.model.p, self.model.rng
         k, nf = rows.size, len(FUNCTIONS)
         breadth = p["hiring_breadth"]
@@ -436,18 +438,20 @@ class Employees:
         self.tenure[rows] = 0.0
         self.level[rows] = 0.0
         self.score_ema[rows] = 1.0
-        self.mgr_comfort[rows] = 0.0
-        self.mgr_confidence[rows] = 0.0
+        w = p["comfort_weight"]
+        self.mgr_counts[rows] = 0.0
+        self.manager_trust[rows] = trust_of(self.mgr_counts[rows], w)
         hired = np.zeros(self.n, dtype=bool)
         hired[rows] = True
-        touched = hired[self.edge_src] | hired[self.edge_dst]
-        self.edge_comfort[touched] = 0.0
-        self.edge_confidence[touched] = 0.0
+        touched = np.flatnonzero(hired[self.edge_src] | hired[self.edge_dst])
+        self.edge_counts[touched] = 0.0
+        self.peer_edge_trust[touched] = trust_of(self.edge_counts[touched], w)
         self.active[rows] = True
         for row in rows.tolist():
             self.agents[row] = Employee(model, row)
         self.hires = int(k)
-        self._membership_changed()
+        if refresh:
+            self._people_changed()
 
     def update_levels(self) -> None:
         """Levels: by tenure on the fixed ladder (credentials), by validated expertise otherwise."""
