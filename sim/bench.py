@@ -14,7 +14,6 @@ benchmark does not instrument run exactly as before.
 
 from __future__ import annotations
 
-import argparse
 import ast
 import gc
 import inspect
@@ -378,13 +377,10 @@ def _worker(argv: list[str]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m sim.bench` (the same options as `aligned bench`)."""
-    from sim.commands.bench import add_arguments, handle
+    """`python -m sim.bench [OPTIONS]`: the same as `aligned bench [OPTIONS]`."""
+    from sim.cli import main as cli_main
 
-    parser = argparse.ArgumentParser(prog="python -m sim.bench", description=__doc__)
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    return handle(args)
+    return cli_main(["bench", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":
