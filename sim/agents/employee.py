@@ -139,7 +139,8 @@ class Employees:
         order = np.argsort(self.team, kind="stable")
         self._team_order = None if np.array_equal(order, np.arange(self.n)) else order
         self._team_starts = np.searchsorted(self.team[order], np.arange(self.n_teams))
-        self._team_cells: dict[int, np.ndarray] = {}  # (person, column) → team cell, by width
+        # bincount cells of (people × columns) and (rows × people) arrays, by layout and width
+        self._team_cells: dict[tuple[str, int], np.ndarray] = {}
 
     def _membership_changed(self) -> None:
         """Recompute what follows from who is present (after hires and exits): the active
@@ -172,11 +173,23 @@ class Employees:
         if values.ndim == 1:
             return np.bincount(self.team, weights=values * a, minlength=nt) / self.team_count
         k = values.shape[1]
-        cells = self._team_cells.get(k)
+        cells = self._team_cells.get(("columns", k))
         if cells is None:
-            cells = self._team_cells[k] = (self.team[:, None] * k + np.arange(k)).ravel()
+            cells = self._team_cells["columns", k] = (self.team[:, None] * k
+                                                      + np.arange(k)).ravel()
         sums = np.bincount(cells, weights=(values * a[:, None]).ravel(), minlength=nt * k)
         return sums.reshape(nt, k) / self.team_count[:, None]
+
+    def team_sums_of_rows(self, values: np.ndarray) -> np.ndarray:
+        """Per team, the sum of each row of `values` (rows × people) over the team's
+        positions: one bincount for all rows."""
+        k = values.shape[0]
+        cells = self._team_cells.get(("rows", k))
+        if cells is None:
+            cells = self._team_cells["rows", k] = (np.arange(k)[:, None] * self.n_teams
+                                                   + self.team).ravel()
+        sums = np.bincount(cells, weights=values.ravel(), minlength=k * self.n_teams)
+        return sums.reshape(k, self.n_teams)
 
     def role_index(self) -> np.ndarray:
         """Flat index of each person's current function in the (people × functions) arrays."""

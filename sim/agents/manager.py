@@ -166,10 +166,7 @@ class Managers:
         each measure of each person, zero for vacant positions)."""
         model, p = self.model, self.model.p
         emp = model.employees
-        k, nt = present.shape[0], self.n
-        cells = (np.arange(k)[:, None] * nt + emp.team).ravel()
-        sums = np.bincount(cells, weights=present.ravel(), minlength=k * nt).reshape(k, nt)
-        team_means = sums / emp.team_count
+        team_means = emp.team_sums_of_rows(present) / emp.team_count
         team_means[MEASURES.index("profit_share")] = 1.0 + np.tanh(model.finance.margin)
         relative = team_means / np.where(means > 0, means, 1.0)[:, None]
         weights = model.manager_weights
