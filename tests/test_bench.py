@@ -26,7 +26,8 @@ def test_bench_json_smoke():
     assert row["size"] == "small" and row["steps"] == 5
     assert (row["employees"], row["customers"]) == (48, 480)
     for key in ("run_s", "create_s", "steps_s", "ms_per_step", "agent_steps_per_s",
-                "create_share", "peak_rss_mb", "speedup_vs_mesa"):
+                "create_share", "peak_rss_mb", "speedup_vs_mesa", "run_cpu_s",
+                "agent_steps_per_cpu_s", "speedup_vs_mesa_cpu"):
         assert row[key] > 0, key
     assert row["agents"] > 48 + 480
     assert row["mesa"]["agents"] == row["agents"] and row["mesa"]["steps"] >= 1
