@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP_FLAGS := --disable-pip-version-check --quiet
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench reference clean
 
 $(BIN)/python:
 	@py=$$(scripts/find_python.sh) || exit 1; \
@@ -34,6 +34,11 @@ lint: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed
 	$(BIN)/python experiments/benchmark.py
+
+# Regenerate the reference time series that tests/test_reference.py compares against (only
+# after a deliberate change of the model's results; commit the new file on its own).
+reference: $(VENV)/.installed-dev
+	$(BIN)/python -m tests.reference
 
 clean:
 	rm -rf $(VENV) .scratch build *.egg-info

@@ -29,6 +29,8 @@ class Consultants:
         self.skill = np.zeros((0, len(FUNCTIONS)))
         self.spend = 0.0
         self.weeks_bought = 0.0
+        self._pool: np.ndarray | None = None  # the skill array the cached pool view is of
+        self._shares: tuple[tuple[float, ...], np.ndarray] | None = None
 
     @property
     def count(self) -> int:
@@ -44,38 +46,58 @@ class Consultants:
         """Each consultant stops serving the firm with the weekly exit rate."""
         if self.count:
             stay = self.model.rng.random(self.count) >= self.model.p["consultant_exit_rate"]
-            self.skill = self.skill[stay]
+            if not stay.all():
+                self.skill = self.skill[stay]
 
-    def serve(self, gap: np.ndarray, knowledge: float) -> tuple[np.ndarray, np.ndarray]:
+    def _effort_shares(self) -> np.ndarray:
+        """How a consultant splits effort: by intrinsic motivation alone (no scheme pays them)."""
+        p = self.model.p
+        key = (*(p[f"intrinsic_{t}"] for t in TASKS), p["effort_temperature"])
+        if self._shares is None or self._shares[0] != key:
+            intrinsic = np.array(key[:-1]) / key[-1]
+            shares = np.exp(intrinsic - intrinsic.max())
+            shares /= shares.sum()
+            self._shares = (key, shares)
+        return self._shares[1]
+
+    def _by_function(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each consultant's best function and skill there, and head count per function
+        (recomputed when the pool changes)."""
+        if self._pool is not self.skill:
+            best = np.argmax(self.skill, axis=1)
+            skill = self.skill[np.arange(self.count), best]
+            people = np.bincount(best, minlength=len(FUNCTIONS)).astype(float)
+            self._pool, self._pool_view = self.skill, (best, skill, people)
+        return self._pool_view
+
+    def serve(self, gap: np.ndarray, knowledge: float) -> tuple[np.ndarray, np.ndarray] | tuple[
+            None, None]:
         """Buy consultant weeks where a team lacks capacity in a function (gap: teams ×
-        functions, in cases); returns closures and solve-weighted closures they add."""
+        functions, in cases); returns closures and solve-weighted closures they add (None,
+        None when they add nothing)."""
         p = self.model.p
         self.spend = self.weeks_bought = 0.0
-        zeros = np.zeros_like(gap)
         if self.count == 0 or gap.sum() <= 0:
-            return zeros, zeros
-        intrinsic = np.array([p[f"intrinsic_{t}"] for t in TASKS]) / p["effort_temperature"]
-        shares = np.exp(intrinsic - intrinsic.max())
-        shares /= shares.sum()
-        best = np.argmax(self.skill, axis=1)
-        skill = self.skill[np.arange(self.count), best]
+            return None, None
+        shares = self._effort_shares()
+        best, skill, people = self._by_function()
         effort = p["consultant_effort"]
         per_week = p["case_capacity"] * shares[0] * effort * skill
         supply = np.bincount(best, weights=per_week, minlength=len(FUNCTIONS))
-        people = np.bincount(best, minlength=len(FUNCTIONS)).astype(float)
         quality = (p["care_quality_effect"] * shares[1] * effort
                    + p["knowledge_quality_effect"] * knowledge
                    + p["fit_quality_effect"] * skill - p["case_difficulty"])
         solve = 1.0 / (1.0 + np.exp(-quality))
         solve_f = np.bincount(best, weights=per_week * solve, minlength=len(FUNCTIONS))
-        solve_f = solve_f / np.where(supply > 0, supply, 1.0)
+        safe_supply = np.where(supply > 0, supply, 1.0)
+        solve_f /= safe_supply
         need = gap.sum(axis=0)
-        used = np.where(supply > 0, np.minimum(1.0, need / np.where(supply > 0, supply, 1)), 0)
+        used = np.where(supply > 0, np.minimum(1.0, need / safe_supply), 0)
         served = used * supply
-        closures = gap / np.where(need > 0, need, 1.0)[None, :] * served[None, :]
+        closures = gap / np.where(need > 0, need, 1.0) * served
         self.weeks_bought = float((used * people).sum())
         self.spend = self.weeks_bought * p["wage"] * (1.0 + p["consultant_premium"])
-        return closures, closures * solve_f[None, :]
+        return closures, closures * solve_f
 
 
 class Finance:
@@ -139,6 +161,16 @@ class Finance:
         past_value = np.maximum(self._value[t - h], 1.0)
         gain = (self._wealth[t] - self._wealth[t - h]) / past_value
         return gain * WEEKS_PER_YEAR / h
+
+    def annual_return_over(self, horizon: int) -> float:
+        """`annual_return` for one horizon, as a number."""
+        t = self._n - 1
+        if t < 1:
+            return 0.0
+        h = min(horizon, t)
+        past_value = max(self._value[t - h], 1.0)
+        gain = (self._wealth[t] - self._wealth[t - h]) / past_value
+        return float(gain * WEEKS_PER_YEAR / h)
 
     def _record(self) -> None:
         if self._n == self._value.size:

@@ -8,13 +8,18 @@ mean pairwise correlation of the four groups' value over a rolling year.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+import types
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from copy import deepcopy
 from itertools import combinations
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import mesa
 import numpy as np
 
-from sim.agents.base import sigmoid
+from sim.agents.base import mean, sigmoid
 from sim.params import TASKS
 
 if TYPE_CHECKING:
@@ -36,25 +41,108 @@ def _simplex_grid(steps: int, dims: int) -> np.ndarray:
 SIMPLEX = _simplex_grid(SIMPLEX_STEP, len(TASKS))
 
 
+# --- one step's shared intermediate results ------------------------------------------------
+@contextmanager
+def one_step(m: WorkplaceModel) -> Iterator[None]:
+    """While open, `shared` computes each intermediate result once (reporters of one
+    collection read the same state, so they can share the arrays they derive from it)."""
+    if m.__dict__.get("_shared") is not None:  # already open: the outer scope owns it
+        yield
+        return
+    m._shared = {}
+    try:
+        yield
+    finally:
+        m._shared = None
+
+
+def shared(m: WorkplaceModel, compute: Callable[[WorkplaceModel], Any]) -> Any:
+    """compute(m), once per `one_step` scope (computed afresh outside one)."""
+    cache = m.__dict__.get("_shared")
+    if cache is None:
+        return compute(m)
+    if compute not in cache:
+        cache[compute] = compute(m)
+    return cache[compute]
+
+
+_UNKNOWN: Any = object()
+
+
+class Collector(mesa.DataCollector):
+    """Mesa's DataCollector, with reporters sharing one step's intermediate results and
+    number-valued results stored as they are.
+
+    Mesa deep-copies each reporter's value so that a later step cannot change a stored
+    one; a Python number cannot change, so it is appended directly (anything else is still
+    deep-copied). Mesa's own `collect` runs the first collection (it validates the
+    reporters) and any collection with agent or agent-type reporters or reporters that
+    are not plain functions.
+    """
+
+    _plain: Any = _UNKNOWN  # what _plain_reporters found
+
+    def collect(self, model: mesa.Model) -> None:
+        """Collect this step's values of every reporter."""
+        with one_step(model):
+            reporters = self._plain_reporters()
+            if not self._validated or reporters is None or self.agent_reporters \
+                    or self.agenttype_reporters:
+                super().collect(model)
+                return
+            self._collection_steps.append(model.time)
+            for reporter, column in reporters:
+                value = reporter(model)
+                column.append(value if type(value) in _NUMBERS else deepcopy(value))
+
+    def _plain_reporters(self) -> list[tuple[Callable, list]] | None:
+        """(reporter, its column) for each model reporter if all are plain functions of the
+        model, else None (worked out again when a reporter is added)."""
+        if self._plain is _UNKNOWN:
+            items = self.model_reporters.items()
+            plain = all(isinstance(r, types.FunctionType) for _, r in items)
+            self._plain = [(r, self.model_vars[name]) for name, r in items] if plain else None
+        return self._plain
+
+    def _new_model_reporter(self, name: str, reporter: Any) -> None:
+        super()._new_model_reporter(name, reporter)
+        self._plain = _UNKNOWN
+
+
+_NUMBERS = (float, int, bool)
+
+
+def _share_of(mask: np.ndarray) -> float:
+    """Share of True in a boolean array (NaN if empty), as ndarray.mean computes it."""
+    return np.count_nonzero(mask) / mask.size if mask.size else math.nan
+
+
 # --- engagement ----------------------------------------------------------------------------
 def _engagement(m: WorkplaceModel) -> np.ndarray:
     emp = m.employees
-    return emp.engagement[emp.active]
+    return emp.engagement[emp.active_rows]
+
+
+def _bands(m: WorkplaceModel) -> tuple[float, float]:
+    """Shares of employees in the engaged and the actively disengaged band."""
+    g = shared(m, _engagement)
+    return (_share_of(g >= m.p["engaged_threshold"]),
+            _share_of(g < m.p["disengaged_threshold"]))
 
 
 def engagement_mean(m: WorkplaceModel) -> float:
     """Mean engagement of employees."""
-    return float(_engagement(m).mean())
+    return float(mean(shared(m, _engagement)))
 
 
 def engaged_share(m: WorkplaceModel) -> float:
     """Share of employees in Gallup's engaged band."""
-    return float((_engagement(m) >= m.p["engaged_threshold"]).mean())
+    return float(shared(m, _bands)[0])
 
 
 def actively_disengaged_share(m: WorkplaceModel) -> float:
     """Share of employees in Gallup's actively disengaged band."""
-    return float((_engagement(m) < m.p["disengaged_threshold"]).mean())
+    return float(shared(m, _bands)[1])
 
 
 def not_engaged_share(m: WorkplaceModel) -> float:
@@ -66,20 +154,20 @@ def not_engaged_share(m: WorkplaceModel) -> float:
 def trust_employee_manager(m: WorkplaceModel) -> float:
     """Mean trust of employees in their own manager."""
     emp = m.employees
-    return float(emp.trust_in_manager()[emp.active].mean())
+    return float(mean(emp.manager_trust[emp.active_rows]))
 
 
 def trust_peer(m: WorkplaceModel) -> float:
     """Mean trust on employee↔employee collaboration edges between present people."""
     emp = m.employees
-    live = emp.active[emp.edge_src] & emp.active[emp.edge_dst]
-    return float(emp.edge_trust()[live].mean()) if live.any() else 0.5
+    live = emp.live_edges
+    return float(mean(emp.peer_edge_trust[live])) if live.any() else 0.5
 
 
 def trust_customer_firm(m: WorkplaceModel) -> float:
     """Mean trust of customers in the firm."""
     c = m.customers
-    return float(c.trust()[c.rows].mean()) if c.count else 0.5
+    return c.mean_trust() if c.count else 0.5
 
 
 def trust_shareholder_management(m: WorkplaceModel) -> float:
@@ -90,11 +178,15 @@ def trust_shareholder_management(m: WorkplaceModel) -> float:
 
 
 # --- effort and work --------------------------------------------------------------------------
-def mean_shares(m: WorkplaceModel) -> np.ndarray:
-    """Effort-weighted mean effort split over the tasks."""
+def _mean_shares(m: WorkplaceModel) -> np.ndarray:
     emp = m.employees
     weights = emp.effort * emp.active
     return (emp.shares * weights[:, None]).sum(axis=0) / max(weights.sum(), 1e-12)
+
+
+def mean_shares(m: WorkplaceModel) -> np.ndarray:
+    """Effort-weighted mean effort split over the tasks."""
+    return shared(m, _mean_shares)
 
 
 def _share(task: int) -> Callable[[WorkplaceModel], float]:
@@ -108,7 +200,7 @@ def _share(task: int) -> Callable[[WorkplaceModel], float]:
 def effort_total(m: WorkplaceModel) -> float:
     """Mean total effort (share of a full week of work)."""
     emp = m.employees
-    return float(emp.effort[emp.active].mean())
+    return float(mean(emp.effort[emp.active_rows]))
 
 
 def time_to_resolve(m: WorkplaceModel) -> float:
@@ -131,14 +223,18 @@ def reopen_rate(m: WorkplaceModel) -> float:
 def role_fit(m: WorkplaceModel) -> float:
     """Mean fit (skill × passion) of people in their current role."""
     emp = m.employees
-    return float(emp.fit()[emp.active].mean())
+    return float(mean(emp.fit()[emp.active_rows]))
 
 
 # --- customers ---------------------------------------------------------------------------------
+def _customer_satisfaction(m: WorkplaceModel) -> float:
+    c = m.customers
+    return float(mean(c.satisfaction[c.rows])) if c.count else 0.0
+
+
 def customer_satisfaction(m: WorkplaceModel) -> float:
     """Mean customer satisfaction."""
-    c = m.customers
-    return float(c.satisfaction[c.rows].mean()) if c.count else 0.0
+    return shared(m, _customer_satisfaction)
 
 
 def churn_rate(m: WorkplaceModel) -> float:
@@ -157,12 +253,18 @@ def quit_rate(m: WorkplaceModel) -> float:
 def individual_knowledge(m: WorkplaceModel) -> float:
     """Mean share of reality's dimensions people hold right."""
     emp = m.employees
-    return float(emp.knowledge[emp.active].mean())
+    return float(mean(emp.knowledge[emp.active_rows]))
 
 
 def code_knowledge(m: WorkplaceModel) -> float:
     """March's knowledge of the organizational code: Σ(code × reality)/m."""
     return float((m.code.astype(np.int32) * m.reality).sum() / m.reality.size)
+
+
+def pay_mean(m: WorkplaceModel) -> float:
+    """Mean weekly pay of employees."""
+    emp = m.employees
+    return float(mean(emp.pay[emp.active_rows]))
 
 
 # --- alignment --------------------------------------------------------------------------------
@@ -203,15 +305,19 @@ def behavioural_alignment(m: WorkplaceModel) -> float:
     """cos(ā, a*): mean effort split against the value-maximizing split (cached per quarter)."""
     best = m.optimal_shares
     actual = mean_shares(m)
-    return float(actual @ best / (np.linalg.norm(actual) * np.linalg.norm(best) + 1e-12))
+    return float(actual @ best / (_norm(actual) * _norm(best) + 1e-12))
+
+
+def _norm(x: np.ndarray) -> float:
+    """Euclidean norm of a vector, as np.linalg.norm computes it."""
+    return math.sqrt(x.dot(x))
 
 
 def group_values(m: WorkplaceModel) -> np.ndarray:
     """This week's value for employees, managers, customers and shareholders."""
     emp = m.employees
-    a = emp.active
-    employees = emp.pay[a].mean() / m.p["wage"] + emp.engagement[a].mean()
-    managers = m.managers.pay.mean() / m.p["wage"]
+    employees = mean(emp.pay[emp.active_rows]) / m.p["wage"] + mean(shared(m, _engagement))
+    managers = mean(m.managers.pay) / m.p["wage"]
     customers = customer_satisfaction(m)
     shareholders = m.finance.share_value + m.finance.cum_dividends
     return np.array([employees, managers, customers, shareholders])
@@ -223,14 +329,14 @@ def shared_fate(m: WorkplaceModel) -> float:
     if history.shape[0] < 3:
         return 0.0
     centred = history - history.mean(axis=0)
-    scale = np.sqrt((centred**2).sum(axis=0))
-    pairs = []
-    for i, j in combinations(range(history.shape[1]), 2):
-        if scale[i] < 1e-12 or scale[j] < 1e-12:
-            pairs.append(0.0)
-        else:
-            pairs.append(float(centred[:, i] @ centred[:, j] / (scale[i] * scale[j])))
-    return float(np.mean(pairs))
+    scale = np.sqrt((centred**2).sum(axis=0)).tolist()
+    columns = [centred[:, k] for k in range(history.shape[1])]
+    pairs = list(combinations(range(history.shape[1]), 2))
+    total = 0.0
+    for i, j in pairs:
+        if not (scale[i] < 1e-12 or scale[j] < 1e-12):
+            total += float(columns[i] @ columns[j] / (scale[i] * scale[j]))
+    return total / len(pairs)  # the mean, summed in order as np.mean sums a few values
 
 
 REPORTERS: dict[str, Callable[[WorkplaceModel], float]] = {
@@ -275,7 +381,7 @@ REPORTERS: dict[str, Callable[[WorkplaceModel], float]] = {
     "share_value": lambda m: m.finance.share_value,
     "budget_cut": lambda m: m.finance.budget_cut,
     "shareholder_pressure": lambda m: m.shareholders.pressure,
-    "pay_mean": lambda m: float(m.employees.pay[m.employees.active].mean()),
+    "pay_mean": pay_mean,
     "behavioural_alignment": behavioural_alignment,
     "shared_fate": shared_fate,
 }

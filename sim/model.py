@@ -31,10 +31,11 @@ from sim.agents import (
     Shareholder,
     Shareholders,
 )
+from sim.agents.base import add_evidence, clip, mean
 from sim.firm import Consultants, Finance
 from sim.incentives import resolve_params, task_returns, weight_vector
 from sim.learning import knowledge, learning_period, random_beliefs, random_reality, turbulence
-from sim.params import FUNCTIONS
+from sim.params import FUNCTIONS, TASKS
 
 __all__ = ["Customer", "Employee", "Manager", "Shareholder", "WorkplaceModel"]
 
@@ -73,11 +74,12 @@ class WorkplaceModel(mesa.Model):
         emp.bonus = np.zeros(emp.n)
         emp.help_given = np.zeros(emp.n)
         emp._fit = emp.fit()
-        emp._peer_in = np.full(emp.n, 0.5)
         self.optimal_shares = np.full(4, 0.25)
-        self._values = np.zeros((measures.WEEKS_PER_YEAR, 4))
+        # the groups' values of the last year, each written twice so that the year up to
+        # any week is one contiguous slice (no copying when it is read)
+        self._values = np.zeros((2 * measures.WEEKS_PER_YEAR, 4))
         self._values_n = 0
-        self.datacollector = mesa.DataCollector(model_reporters=dict(measures.REPORTERS))
+        self.datacollector = measures.Collector(model_reporters=dict(measures.REPORTERS))
 
     @property
     def week(self) -> int:
@@ -92,6 +94,13 @@ class WorkplaceModel(mesa.Model):
         self.employee_task_returns = task_returns(self.employee_weights,
                                                   p["profit_share_visibility"])
         self.manager_task_returns = task_returns(self.manager_weights, p["profit_share_visibility"])
+        # what pay and the manager's push return per task, rivalry taken off helping
+        paid = p["pay_sensitivity"] * self.employee_task_returns
+        paid = paid + p["manager_pressure"] * self.manager_task_returns
+        paid[TASKS.index("help")] -= (p["pay_sensitivity"] * p["relative_evaluation"]
+                                      * p["rival_help_cost"])
+        self.paid_task_returns = paid
+        self.intrinsic_returns = np.array([p[f"intrinsic_{task}"] for task in TASKS])
 
     def set_params(self, **changes: Any) -> None:
         """Change parameters of a running model (as the visualizer does); checked as at start.
@@ -106,6 +115,7 @@ class WorkplaceModel(mesa.Model):
                 explicit = {k: v for k, v in explicit.items() if not k.startswith(prefix)}
         self.p = resolve_params({**explicit, **changes}, "set_params")
         self._derive()
+        self.employees.refresh_trust()
 
     # --- the schedule -------------------------------------------------------------------
     def step(self) -> None:
@@ -143,44 +153,48 @@ class WorkplaceModel(mesa.Model):
         quality = np.bincount(cell, weights=emp.closures * emp.solve_prob, minlength=size)
         quality = quality.reshape(n_teams, -1)
         backlog = cust.team_backlog()
-        demand = backlog[:, None] / n_functions * np.ones(n_functions)[None, :]
+        demand = (backlog / n_functions)[:, None] * np.ones(n_functions)
         gap = np.maximum(demand - capacity, 0.0)
-        extra, extra_quality = self.consultants.serve(gap, float(emp.knowledge[emp.active].mean()))
-        supply = capacity + extra
+        know_how = float(mean(emp.knowledge[emp.active_rows]))
+        extra, extra_quality = self.consultants.serve(gap, know_how)
+        supply = capacity + extra if extra is not None else capacity
         closed = np.minimum(demand, supply)
         safe_supply = np.where(supply > 0, supply, 1.0)
         used = closed / safe_supply
-        emp.throughput = emp.closures * used[emp.team, emp.role]
-        solve_cell = (quality + extra_quality) / safe_supply
+        emp.throughput = emp.closures * used.take(cell)
+        solve_cell = quality + extra_quality if extra is not None else quality.copy()
+        solve_cell /= safe_supply
         team_closed = closed.sum(axis=1)
         close_share = np.where(backlog > 0, team_closed / np.maximum(backlog, 1e-12), 0.0)
-        solve = np.where(team_closed > 0, (closed * solve_cell).sum(axis=1)
-                         / np.maximum(team_closed, 1e-12), 0.0)
-        cust.receive_service(np.clip(close_share, 0, 1), np.clip(solve, 0, 1))
+        solved = (closed * solve_cell).sum(axis=1)
+        solved /= np.maximum(team_closed, 1e-12)
+        solve = np.where(team_closed > 0, solved, 0.0)
+        cust.receive_service(clip(close_share, 0, 1, out=close_share),
+                             clip(solve, 0, 1, out=solve))
         self.function_load = demand / np.maximum(capacity, 1e-9)
         self.team_load = backlog / np.maximum(supply.sum(axis=1), 1e-9)
         self.service_capacity = float(supply.sum())
         self.expected_solve = float((supply * solve_cell).sum() / max(self.service_capacity, 1e-9))
         self.team_solved = team_closed * solve
-        self.team_heads = np.bincount(emp.team, weights=emp.active, minlength=n_teams)
-        rows = cust.rows
-        sat = np.bincount(cust.team[rows], weights=cust.satisfaction[rows], minlength=n_teams)
-        count = np.bincount(cust.team[rows], minlength=n_teams)
-        self.team_satisfaction = np.where(count > 0, sat / np.maximum(count, 1), 0.5)
+        self.team_heads = emp.team_heads
+        self.team_satisfaction = cust.team_satisfaction()
 
     def learn(self) -> None:
         """March (1991) on the people present: only those who share feed the code; belief
         turnover (p3) and turbulence (p4); knowledge then sets case quality next week."""
         emp, p, rng = self.employees, self.p, self.rng
-        rows = np.flatnonzero(emp.active)
-        beliefs = emp.beliefs[rows]
-        contributes = rng.random(rows.size) < emp.sharing()[rows]
+        rows = emp.active_rows
+        everyone = rows.size == emp.n
+        beliefs = emp.beliefs if everyone else emp.beliefs[rows]
+        sharing = emp.sharing()
+        contributes = rng.random(rows.size) < (sharing if everyone else sharing[rows])
         learning_period(rng, beliefs, self.code, self.reality, contributes,
                         p["socialization_rate"], p["code_learning_rate"])
         if p["belief_turnover"] > 0:
             renew = rng.random(rows.size) < p["belief_turnover"]
             beliefs[renew] = random_beliefs(rng, int(renew.sum()), beliefs.shape[1])
-        emp.beliefs[rows] = beliefs
+        if not everyone:
+            emp.beliefs[rows] = beliefs
         turbulence(rng, self.reality, p["turbulence"])
         emp.knowledge = knowledge(emp.beliefs, self.reality)
 
@@ -191,42 +205,41 @@ class WorkplaceModel(mesa.Model):
         employee→manager: confidence from commitments kept and issues closed, comfort from
         credit passed on; employee→peer: comfort from help received (against the sharing
         reference), confidence from the peer's quality; customer→firm: confidence from cases
-        solved against reopened, comfort from satisfaction.
+        solved against reopened, comfort from satisfaction. Each count decays by
+        trust_memory and then adds this week's evidence.
         """
         p, emp, mgr, cust = self.p, self.employees, self.managers, self.customers
         delta = p["trust_memory"]
         team = emp.team
         open_issues = emp.issues_raised - emp.issues_closed
-        good = mgr.kept[team] + emp.issues_closed
-        bad = mgr.broken[team] + open_issues
-        emp.mgr_confidence = delta * emp.mgr_confidence + np.stack([good, bad], axis=1)
-        credit = mgr.credit_fairness[team]
-        emp.mgr_comfort = delta * emp.mgr_comfort + np.stack([credit, 1.0 - credit], axis=1)
+        credit = mgr.credit_of_member
+        add_evidence(emp.mgr_counts, delta, credit, 1.0 - credit,
+                     mgr.kept[team] + emp.issues_closed, mgr.broken[team] + open_issues)
         dst = emp.edge_dst
         helped = emp.help_given[dst]
         shortfall = np.maximum(0.0, p["share_reference"] * emp.effort[dst] - helped)
         evidence = p["help_evidence"]
-        emp.edge_comfort = delta * emp.edge_comfort + evidence * np.stack([helped, shortfall], 1)
         solve = emp.solve_prob[dst]
-        emp.edge_confidence = delta * emp.edge_confidence + np.stack([solve, 1.0 - solve], 1)
-        rows, comfort, confidence = cust.trust_evidence()
-        cust.comfort[rows] = delta * cust.comfort[rows] + comfort
-        cust.confidence[rows] = delta * cust.confidence[rows] + confidence
-        emp._peer_out, emp._peer_in = emp.peer_trust()
+        add_evidence(emp.edge_counts, delta, evidence * helped, evidence * shortfall,
+                     solve, 1.0 - solve)
+        cust.update_trust(delta)
+        emp.refresh_trust()
 
     # --- phase 10 ----------------------------------------------------------------------
     def record(self) -> None:
         """Collect this week's measures (the alignment target is re-solved each quarter)."""
-        if self.steps % QUARTER == 1 or self.steps == 1:
-            self.optimal_shares = measures.optimal_shares(self)
-        values = measures.group_values(self)
-        self._values[self._values_n % self._values.shape[0]] = values
-        self._values_n += 1
-        self.datacollector.collect(self)
+        with measures.one_step(self):
+            if self.steps % QUARTER == 1 or self.steps == 1:
+                self.optimal_shares = measures.optimal_shares(self)
+            values = measures.group_values(self)
+            year = measures.WEEKS_PER_YEAR
+            week = self._values_n % year
+            self._values[week] = self._values[week + year] = values
+            self._values_n += 1
+            self.datacollector.collect(self)
 
     def value_history(self) -> np.ndarray:
         """The four groups' values over the last year (oldest first)."""
-        n, cap = self._values_n, self._values.shape[0]
-        if n < cap:
-            return self._values[:n]
-        return np.roll(self._values, -(n % cap), axis=0)
+        n, year = self._values_n, measures.WEEKS_PER_YEAR
+        start = n % year if n >= year else 0
+        return self._values[start: start + min(n, year)].copy()

@@ -42,6 +42,57 @@ def beta_trust(counts: np.ndarray) -> np.ndarray:
     return (counts[..., 0] + 1.0) / (counts[..., 0] + counts[..., 1] + 2.0)
 
 
+def trust_of(counts: np.ndarray, comfort_weight: float) -> np.ndarray:
+    """Trust of each relationship from its counts (comfort good, bad, confidence good, bad):
+    w · β(comfort) + (1 − w) · β(confidence), both Beta means computed at once."""
+    good = counts[:, 0::2] + 1.0
+    total = counts[:, 0::2] + counts[:, 1::2]
+    total += 2.0
+    good /= total
+    return comfort_weight * good[:, 0] + (1 - comfort_weight) * good[:, 1]
+
+
+def add_evidence(counts: np.ndarray, memory: float, comfort_good: np.ndarray | float,
+                 comfort_bad: np.ndarray | float, confidence_good: np.ndarray | float,
+                 confidence_bad: np.ndarray | float) -> None:
+    """Decaying Beta counts in place: every count × memory, plus this week's evidence."""
+    counts *= memory
+    counts[:, 0] += comfort_good
+    counts[:, 1] += comfort_bad
+    counts[:, 2] += confidence_good
+    counts[:, 3] += confidence_bad
+
+
+def count_views(attr: str) -> tuple[property, property]:
+    """`comfort` and `confidence` properties: views of columns 0:2 and 2:4 of the (n, 4)
+    trust counts in attribute `attr` (assigning to one writes the counts)."""
+
+    def view(cols: slice, doc: str) -> property:
+        def fget(self: Any) -> np.ndarray:
+            return getattr(self, attr)[:, cols]
+
+        def fset(self: Any, value: Any) -> None:
+            getattr(self, attr)[:, cols] = value
+
+        return property(fget, fset, doc=doc)
+
+    return (view(slice(0, 2), "comfort counts (good, bad): the relationship"),
+            view(slice(2, 4), "confidence counts (good, bad): the track record"))
+
+
 def sigmoid(x: np.ndarray | float) -> np.ndarray:
     """The logistic function."""
     return 1.0 / (1.0 + np.exp(-x))
+
+
+def mean(values: np.ndarray) -> np.floating:
+    """Mean of a 1-D float array, exactly as ndarray.mean computes it, without its Python
+    overhead (this is called many times a step on small arrays)."""
+    return np.add.reduce(values) / values.size
+
+
+def clip(values: np.ndarray, low: float, high: float, out: np.ndarray | None = None) -> np.ndarray:
+    """np.clip (the same values: the larger of values and low, then the smaller of that and
+    high) without its Python overhead."""
+    raised = np.maximum(values, low, out=out)
+    return np.minimum(raised, high, out=raised)

@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.agents.base import RowAgent, beta_trust, row_field, sigmoid
+from sim.agents.base import (
+    RowAgent,
+    clip,
+    count_views,
+    row_field,
+    sigmoid,
+    trust_of,
+)
 
 if TYPE_CHECKING:
     from sim.model import WorkplaceModel
@@ -32,7 +39,13 @@ class Customer(RowAgent):
 
 
 class Customers:
-    """All customers as arrays; rows are reused after churn (structure of arrays)."""
+    """All customers as arrays; rows are reused after churn (structure of arrays).
+
+    A row with no customer holds no open cases, so sums over every row of `open_cases`
+    count the present customers' cases only; its other values are stale until it is reused.
+    """
+
+    comfort, confidence = count_views("counts")
 
     def __init__(self, model: WorkplaceModel, n: int) -> None:
         self.model = model
@@ -42,18 +55,19 @@ class Customers:
         self.satisfaction = np.zeros(capacity)
         self.expectation = np.zeros(capacity)
         self.open_cases = np.zeros(capacity, dtype=np.int64)
-        self.comfort = np.zeros((capacity, 2))
-        self.confidence = np.zeros((capacity, 2))
-        self.comfort_evidence = np.zeros((capacity, 2))
-        self.confidence_evidence = np.zeros((capacity, 2))
+        self.counts = np.zeros((capacity, 4))  # trust in the firm: comfort, confidence
         self.agents: list[Customer | None] = [None] * capacity
         self.rows = np.zeros(0, dtype=np.int64)
-        self.free: list[int] = list(range(capacity - 1, -1, -1))
+        # free rows as a stack (the top is the end): the next customer takes the row freed last
+        self._free = np.arange(capacity - 1, -1, -1, dtype=np.int64)
+        self._n_free = capacity
         # flows of the current week, read by other phases and the measures
         self.opened = self.closed = self.solved = self.reopened = self.backlog = 0
         self.churned = self.arrived = 0
-        self._solved_c = self._reopened_c = np.zeros(0, dtype=np.int64)
+        self.promoters = self.detractors = 0
+        self._served = self._solved_c = self._reopened_c = np.zeros(0, dtype=np.int64)
         self.join(n)
+        self.arrivals = np.zeros(0, dtype=np.int64)  # rows of this week's new customers
 
     # --- membership -------------------------------------------------------------------
     def _grow(self) -> None:
@@ -64,33 +78,37 @@ class Customers:
             grown = np.zeros(new, dtype=arr.dtype)
             grown[:old] = arr
             setattr(self, name, grown)
-        for name in ("comfort", "confidence", "comfort_evidence", "confidence_evidence"):
-            arr = getattr(self, name)
-            grown = np.zeros((new, 2))
-            grown[:old] = arr
-            setattr(self, name, grown)
+        counts = np.zeros((new, 4))
+        counts[:old] = self.counts
+        self.counts = counts
         self.agents.extend([None] * (new - old))
-        self.free.extend(range(new - 1, old - 1, -1))
+        free = np.empty(new, dtype=np.int64)
+        free[: self._n_free] = self._free[: self._n_free]
+        free[self._n_free: self._n_free + new - old] = np.arange(new - 1, old - 1, -1)
+        self._free = free
+        self._n_free += new - old
 
-    def join(self, n: int) -> None:
-        """Add n new customers at neutral trust and the initial satisfaction."""
+    def join(self, n: int) -> np.ndarray:
+        """Add n new customers at neutral trust and the initial satisfaction; return their rows."""
         if n <= 0:
-            return
-        while len(self.free) < n:
+            return np.zeros(0, dtype=np.int64)
+        while self._n_free < n:
             self._grow()
-        rows = np.array([self.free.pop() for _ in range(n)], dtype=np.int64)
+        top = self._n_free
+        rows = self._free[top - n: top][::-1].copy()
+        self._n_free = top - n
         model = self.model
         self.active[rows] = True
         self.team[rows] = model.rng.integers(0, model.managers.n, size=n)
         self.satisfaction[rows] = model.p["initial_satisfaction"]
         self.expectation[rows] = model.p["initial_expectation"]
         self.open_cases[rows] = 0
-        for counts in (self.comfort, self.confidence, self.comfort_evidence,
-                       self.confidence_evidence):
-            counts[rows] = 0.0
+        self.counts[rows] = 0.0
+        agents = self.agents
         for row in rows.tolist():
-            self.agents[row] = Customer(model, row)
+            agents[row] = Customer(model, row)
         self.rows = np.flatnonzero(self.active)
+        return rows
 
     def leave(self, rows: np.ndarray) -> None:
         """Remove churned customers (their Mesa agents too)."""
@@ -98,11 +116,19 @@ class Customers:
             return
         self.active[rows] = False
         self.open_cases[rows] = 0
+        agents = self.agents
         for row in rows.tolist():
-            self.agents[row].remove()
-            self.agents[row] = None
-            self.free.append(row)
+            agents[row].remove()
+            agents[row] = None
+        top = self._n_free
+        self._free[top: top + rows.size] = rows
+        self._n_free = top + rows.size
         self.rows = np.flatnonzero(self.active)
+
+    @property
+    def free(self) -> list[int]:
+        """Free rows, the next one to be taken last."""
+        return self._free[: self._n_free].tolist()
 
     @property
     def count(self) -> int:
@@ -111,14 +137,25 @@ class Customers:
 
     def trust(self) -> np.ndarray:
         """Trust in the firm for every row (inactive rows hold stale values)."""
-        w = self.model.p["comfort_weight"]
-        return w * beta_trust(self.comfort) + (1 - w) * beta_trust(self.confidence)
+        return trust_of(self.counts, self.model.p["comfort_weight"])
+
+    def mean_trust(self) -> float:
+        """Mean trust in the firm of the present customers."""
+        trust = trust_of(self.counts.take(self.rows, axis=0), self.model.p["comfort_weight"])
+        return float(np.add.reduce(trust) / trust.size)
 
     def team_backlog(self) -> np.ndarray:
-        """Open cases per account team."""
+        """Open cases per account team (rows without a customer hold none)."""
+        return np.bincount(self.team, weights=self.open_cases, minlength=self.model.managers.n)
+
+    def team_satisfaction(self) -> np.ndarray:
+        """Mean satisfaction of each account team's customers (0.5 for a team with none)."""
         rows = self.rows
-        return np.bincount(self.team[rows], weights=self.open_cases[rows],
-                           minlength=self.model.managers.n)
+        team = self.team[rows]
+        n_teams = self.model.managers.n
+        sat = np.bincount(team, weights=self.satisfaction[rows], minlength=n_teams)
+        count = np.bincount(team, minlength=n_teams)
+        return np.where(count > 0, sat / np.maximum(count, 1), 0.5)
 
     # --- phase 1: demand ---------------------------------------------------------------
     def raise_cases(self) -> None:
@@ -126,51 +163,55 @@ class Customers:
         rows = self.rows
         new = self.model.rng.poisson(self.model.p["case_rate"], size=rows.size)
         self.open_cases[rows] += new
-        self.opened = int(new.sum())
-        self.backlog = int(self.open_cases[rows].sum())
+        self.opened = int(np.add.reduce(new))
+        self.backlog = int(np.add.reduce(self.open_cases))
 
     # --- phase 3 (service reaches the customer) ------------------------------------------
     def receive_service(self, close_share: np.ndarray, solve_prob: np.ndarray) -> None:
         """Each open case is closed with its team's closure share and solved with its
-        solve probability; a case closed unsolved reopens (stays open)."""
+        solve probability; a case closed unsolved reopens (stays open).
+
+        Only customers with open cases draw (a binomial of zero trials draws nothing, so
+        this is the same random stream as drawing for every customer)."""
         rng = self.model.rng
-        rows = self.rows
-        team = self.team[rows]
-        before = self.open_cases[rows]
+        served = (self.open_cases > 0).nonzero()[0]
+        team = self.team[served]
+        before = self.open_cases[served]
         closed = rng.binomial(before, close_share[team])
         solved = rng.binomial(closed, solve_prob[team])
         reopened = closed - solved
-        self.open_cases[rows] = before - solved
-        self._before, self._closed_c = before, closed
+        self.open_cases[served] = before - solved
+        self._served, self._before, self._closed_c = served, before, closed
         self._solved_c, self._reopened_c = solved, reopened
-        self.closed, self.solved = int(closed.sum()), int(solved.sum())
-        self.reopened = int(reopened.sum())
+        self.closed, self.solved = int(np.add.reduce(closed)), int(np.add.reduce(solved))
+        self.reopened = self.closed - self.solved
 
     # --- phase 4: customers ----------------------------------------------------------------
     def update_satisfaction(self) -> None:
         """S ← s + η (σ(κ (outcome − expectation)) − s) for customers who had cases;
         expectations adapt slowly to the outcomes experienced."""
         p = self.model.p
-        rows = self.rows
-        before = self._before
-        had = before > 0
+        served, before = self._served, self._before
         waiting = before - self._closed_c
         outcome = (self._solved_c + p["wait_value"] * waiting - p["reopen_cost"] * self._reopened_c)
-        outcome = np.clip(outcome / np.maximum(before, 1), 0.0, 1.0)
-        served = rows[had]
-        gap = outcome[had] - self.expectation[served]
+        outcome /= np.maximum(before, 1)
+        clip(outcome, 0.0, 1.0, out=outcome)
+        gap = outcome - self.expectation[served]
         target = sigmoid(p["disconfirmation_sensitivity"] * gap)
         current = self.satisfaction[served]
         self.satisfaction[served] = current + p["satisfaction_rate"] * (target - current)
         self.expectation[served] += p["expectation_rate"] * gap
-        s = self.satisfaction[rows]
-        self.comfort_evidence[rows] = np.stack([s, 1.0 - s], axis=1)
-        self.confidence_evidence[rows] = np.stack([self._solved_c, self._reopened_c], axis=1)
 
-    def trust_evidence(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Rows of present customers with this week's comfort and confidence evidence."""
-        rows = self.rows
-        return rows, self.comfort_evidence[rows], self.confidence_evidence[rows]
+    def update_trust(self, memory: float) -> None:
+        """Decaying Beta counts: comfort from this week's satisfaction, confidence from cases
+        solved against reopened. Customers who arrived this week have no evidence yet."""
+        s, counts, served = self.satisfaction, self.counts, self._served
+        counts *= memory
+        counts[:, 0] += s
+        counts[:, 1] += 1.0 - s
+        counts[served, 2] += self._solved_c
+        counts[served, 3] += self._reopened_c
+        counts[self.arrivals] = 0.0
 
     def churn_and_recommend(self) -> None:
         """Churn with hazard churn_base·exp(−κ s); arrivals from marketing and net promoters,
@@ -179,8 +220,8 @@ class Customers:
         rng = self.model.rng
         rows = self.rows
         s = self.satisfaction[rows]
-        promoters = int((s > p["promoter_threshold"]).sum())
-        detractors = int((s < p["detractor_threshold"]).sum())
+        promoters = int(np.count_nonzero(s > p["promoter_threshold"]))
+        detractors = int(np.count_nonzero(s < p["detractor_threshold"]))
         hazard = p["churn_base"] * np.exp(-p["churn_sensitivity"] * s)
         leaving = rows[rng.random(rows.size) < hazard]
         self.churned = int(leaving.size)
@@ -189,7 +230,7 @@ class Customers:
         net_promoters = max(0, promoters - detractors)
         inflow = (p["base_inflow"] * rows.size + p["word_of_mouth"] * net_promoters) * reach
         self.arrived = int(rng.poisson(inflow))
-        self.join(self.arrived)
+        self.arrivals = self.join(self.arrived)
         self.promoters, self.detractors = promoters, detractors
 
     def revenue(self) -> float:

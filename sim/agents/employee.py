@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.agents.base import RowAgent, beta_trust, row_field, sigmoid
+from sim.agents.base import RowAgent, clip, count_views, mean, row_field, sigmoid, trust_of
 from sim.learning import random_beliefs
 from sim.params import FUNCTIONS, TASKS
 
@@ -59,6 +59,9 @@ class Employee(RowAgent):
 class Employees:
     """All employee positions as arrays; a vacant position has no agent until it is filled."""
 
+    mgr_comfort, mgr_confidence = count_views("mgr_counts")
+    edge_comfort, edge_confidence = count_views("edge_counts")
+
     def __init__(self, model: WorkplaceModel) -> None:
         self.model = model
         p = model.p
@@ -72,11 +75,11 @@ class Employees:
         self.active = np.ones(n, dtype=bool)
         self.vacancy_timer = np.zeros(n, dtype=np.int64)
         self.skill = rng.uniform(0.0, 0.4, size=(n, nf))
-        self.skill[np.arange(n), self.hire_function] = np.clip(rng.normal(0.55, 0.15, n), 0.05, 1)
+        self.skill[np.arange(n), self.hire_function] = clip(rng.normal(0.55, 0.15, n), 0.05, 1)
         self.passion = rng.uniform(0.1, 1.0, size=(n, nf))
         self.reputation = self.skill * 0.8
         self.disposition = rng.normal(0.0, p["engagement_disposition_sd"], n)
-        self.engagement = np.clip(sigmoid(p["engagement_bias"] + self.disposition), 0, 1)
+        self.engagement = clip(sigmoid(p["engagement_bias"] + self.disposition), 0, 1)
         self.tenure = rng.integers(0, 520, n).astype(float)
         self.level = np.zeros(n)
         self.beliefs = random_beliefs(rng, n, p["march_dimensions"])
@@ -90,13 +93,16 @@ class Employees:
         self.score = np.ones(n)
         self.score_ema = np.ones(n)
         self.rep_gain = np.zeros(n)
-        self.mgr_comfort = np.zeros((n, 2))
-        self.mgr_confidence = np.zeros((n, 2))
+        self.mgr_counts = np.zeros((n, 4))  # trust in the manager: comfort, confidence
         self.issues_raised = np.zeros(n)
         self.issues_closed = np.zeros(n)
         self.quits = self.dismissals = self.hires = self.new_consultants = 0
+        self._row_base = np.arange(n) * nf  # flat index of each person's first function
         self._build_network(rng, p["cross_team_ties"])
+        self._team_blocks()
         self.agents: list[Employee | None] = [Employee(model, i) for i in range(n)]
+        self._membership_changed()
+        self.refresh_trust()
         self.update_levels()
 
     # --- structure --------------------------------------------------------------------
@@ -122,52 +128,94 @@ class Employees:
             dst_parts += [dst[ok], src[ok]]
         self.edge_src = np.concatenate(src_parts).astype(np.int64)
         self.edge_dst = np.concatenate(dst_parts).astype(np.int64)
-        self.edge_comfort = np.zeros((self.edge_src.size, 2))
-        self.edge_confidence = np.zeros((self.edge_src.size, 2))
+        self.edge_counts = np.zeros((self.edge_src.size, 4))  # comfort, confidence
         self.out_degree = np.maximum(np.bincount(self.edge_src, minlength=n), 1)
         self.in_degree = np.maximum(np.bincount(self.edge_dst, minlength=n), 1)
+
+    def _team_blocks(self) -> None:
+        """Where each team's members start when people are ordered by team (for per-team
+        maxima); teams are contiguous blocks of positions, so the order is usually the
+        identity."""
+        order = np.argsort(self.team, kind="stable")
+        self._team_order = None if np.array_equal(order, np.arange(self.n)) else order
+        self._team_starts = np.searchsorted(self.team[order], np.arange(self.n_teams))
+        # bincount cells of (people × columns) and (rows × people) arrays, by layout and width
+        self._team_cells: dict[tuple[str, int], np.ndarray] = {}
+
+    def _membership_changed(self) -> None:
+        """Recompute what follows from who is present (after hires and exits): the active
+        rows, team head counts and the live collaboration edges with each person's count."""
+        a, n = self.active, self.n
+        self.active_rows = np.flatnonzero(a)
+        self.team_heads = np.bincount(self.team, weights=a, minlength=self.n_teams)
+        self.team_count = np.maximum(self.team_heads, 1)
+        live = a[self.edge_src] & a[self.edge_dst]
+        self.live_edges = live
+        self._live_degree_out = np.maximum(np.bincount(self.edge_src, weights=live, minlength=n), 1)
+        self._live_degree_in = np.maximum(np.bincount(self.edge_dst, weights=live, minlength=n), 1)
+
+    def refresh_trust(self) -> None:
+        """Recompute the trust everyone reads this week (in the manager, on each edge, and
+        in and from peers) after the counts or the people changed."""
+        self.manager_trust = self.trust_in_manager()
+        self.peer_edge_trust = self.edge_trust()
+        self._peer_out, self._peer_in = self.peer_trust(self.peer_edge_trust)
 
     @property
     def headcount(self) -> int:
         """Filled positions."""
-        return int(self.active.sum())
+        return int(self.active_rows.size)
 
     def team_mean(self, values: np.ndarray) -> np.ndarray:
-        """Mean of `values` over the active members of each team (per team)."""
-        a = self.active
-        weights = values * a if values.ndim == 1 else values * a[:, None]
-        count = np.maximum(np.bincount(self.team, weights=a, minlength=self.n_teams), 1)
+        """Mean of `values` over the active members of each team (per team; a 2-D `values`
+        gives one column per column)."""
+        a, nt = self.active, self.n_teams
         if values.ndim == 1:
-            return np.bincount(self.team, weights=weights, minlength=self.n_teams) / count
-        cols = [np.bincount(self.team, weights=weights[:, k], minlength=self.n_teams)
-                for k in range(values.shape[1])]
-        return np.stack(cols, axis=1) / count[:, None]
+            return np.bincount(self.team, weights=values * a, minlength=nt) / self.team_count
+        k = values.shape[1]
+        cells = self._team_cells.get(("columns", k))
+        if cells is None:
+            cells = self._team_cells["columns", k] = (self.team[:, None] * k
+                                                      + np.arange(k)).ravel()
+        sums = np.bincount(cells, weights=(values * a[:, None]).ravel(), minlength=nt * k)
+        return sums.reshape(nt, k) / self.team_count[:, None]
+
+    def team_sums_of_rows(self, values: np.ndarray) -> np.ndarray:
+        """Per team, the sum of each row of `values` (rows × people) over the team's
+        positions: one bincount for all rows."""
+        k = values.shape[0]
+        cells = self._team_cells.get(("rows", k))
+        if cells is None:
+            cells = self._team_cells["rows", k] = (np.arange(k)[:, None] * self.n_teams
+                                                   + self.team).ravel()
+        sums = np.bincount(cells, weights=values.ravel(), minlength=k * self.n_teams)
+        return sums.reshape(k, self.n_teams)
+
+    def role_index(self) -> np.ndarray:
+        """Flat index of each person's current function in the (people × functions) arrays."""
+        return self._row_base + self.role
 
     def fit(self) -> np.ndarray:
         """Role fit: geometric mean of skill and passion in the current function."""
-        rows = np.arange(self.n)
-        return np.sqrt(self.skill[rows, self.role] * self.passion[rows, self.role])
+        ri = self.role_index()
+        return np.sqrt(self.skill.take(ri) * self.passion.take(ri))
 
     def trust_in_manager(self) -> np.ndarray:
         """Trust in own manager: w · comfort + (1 − w) · confidence."""
-        w = self.model.p["comfort_weight"]
-        return w * beta_trust(self.mgr_comfort) + (1 - w) * beta_trust(self.mgr_confidence)
+        return trust_of(self.mgr_counts, self.model.p["comfort_weight"])
 
     def edge_trust(self) -> np.ndarray:
         """Trust on each directed collaboration edge (src in dst)."""
-        w = self.model.p["comfort_weight"]
-        return w * beta_trust(self.edge_comfort) + (1 - w) * beta_trust(self.edge_confidence)
+        return trust_of(self.edge_counts, self.model.p["comfort_weight"])
 
-    def peer_trust(self) -> tuple[np.ndarray, np.ndarray]:
-        """Per person: mean trust in peers (out) and peers' mean trust in them (in)."""
-        t = self.edge_trust()
-        live = self.active[self.edge_src] & self.active[self.edge_dst]
-        t = t * live
+    def peer_trust(self, edge_trust: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Per person: mean trust in peers (out) and peers' mean trust in them (in), over the
+        edges between present people."""
+        t = self.edge_trust() if edge_trust is None else edge_trust
+        t = t * self.live_edges
         n = self.n
-        out_n = np.maximum(np.bincount(self.edge_src, weights=live, minlength=n), 1)
-        in_n = np.maximum(np.bincount(self.edge_dst, weights=live, minlength=n), 1)
-        out = np.bincount(self.edge_src, weights=t, minlength=n) / out_n
-        into = np.bincount(self.edge_dst, weights=t, minlength=n) / in_n
+        out = np.bincount(self.edge_src, weights=t, minlength=n) / self._live_degree_out
+        into = np.bincount(self.edge_dst, weights=t, minlength=n) / self._live_degree_in
         return out, into
 
     def band_of(self, engagement: float) -> str:
@@ -190,33 +238,32 @@ class Employees:
         """
         model, p = self.model, self.model.p
         cut = model.finance.budget_cut
-        pay = p["pay_sensitivity"] * model.employee_task_returns
-        pressure = p["manager_pressure"] * model.manager_task_returns
-        returns = np.broadcast_to(pay + pressure, (self.n, len(TASKS))).copy()
-        returns[:, HELP] -= p["pay_sensitivity"] * p["relative_evaluation"] * p["rival_help_cost"]
-        intrinsic = np.array([p["intrinsic_speed"], p["intrinsic_care"], p["intrinsic_help"],
-                              p["intrinsic_learn"]])
-        returns += p["intrinsic_strength"] * self.engagement[:, None] * intrinsic[None, :]
-        returns += p["norm_strength"] * self.team_mean(self.shares)[self.team]
+        returns = np.multiply.outer(p["intrinsic_strength"] * self.engagement,
+                                    model.intrinsic_returns)
+        returns += model.paid_task_returns  # pay, the manager's push, rivalry (see _derive)
+        returns += (p["norm_strength"] * self.team_mean(self.shares)).take(self.team, axis=0)
         returns[:, LEARN] *= 1.0 - cut  # training cut: learning pays less
-        z = returns / p["effort_temperature"]
-        z -= z.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        self.shares = e / e.sum(axis=1, keepdims=True)
-        overhead = self.overhead()
+        # Holmstrom–Milgrom level choice (default off) needs the returns before the softmax
+        raw = returns.copy() if p["effort_incentive_strength"] > 0 else None
+        returns /= p["effort_temperature"]
+        returns -= row_max(returns)[:, None]
+        shares = np.exp(returns, out=returns)
+        shares /= shares.sum(axis=1, keepdims=True)
+        self.shares = shares
         base = p["base_effort"]
         level = base + (1.0 - base) * self.engagement
-        if p["effort_incentive_strength"] > 0:  # Holmstrom–Milgrom level choice (default off)
-            paid = np.clip((self.shares * returns).sum(axis=1) / p["effort_cost"], 0.0, 1.0)
+        if raw is not None:
+            paid = np.clip((shares * raw).sum(axis=1) / p["effort_cost"], 0.0, 1.0)
             level = level + p["effort_incentive_strength"] * (paid - level)
-        self.effort = level * (1.0 - overhead)
+        self.effort = level * (1.0 - self.overhead())
 
     def overhead(self) -> np.ndarray:
         """Share of the week lost to meetings and process, relieved by trust (speed of trust)."""
         p = self.model.p
-        trust = 0.5 * (self.trust_in_manager() + self.peer_trust()[0])
+        trust = 0.5 * (self.manager_trust + self._peer_out)
         load = p["meeting_hours"] / p["working_hours"] + p["process_overhead"]
-        return np.clip(load * (1.0 - p["trust_overhead_relief"] * trust), 0.0, 0.95)
+        relieved = load * (1.0 - p["trust_overhead_relief"] * trust)
+        return clip(relieved, 0.0, 0.95, out=relieved)
 
     # --- phase 3: work -------------------------------------------------------------------
     def capacity(self) -> None:
@@ -228,13 +275,15 @@ class Employees:
         p = self.model.p
         fit = self.fit()
         self._fit = fit
-        help_given = self.shares[:, HELP] * self.effort * self.active
+        shares, effort, a = self.shares, self.effort, self.active
+        help_given = shares[:, HELP] * effort * a
         self.help_given = help_given
         team_help = self.team_mean(help_given)[self.team]
         boost = 1.0 + p["help_strength"] * team_help
-        self.closures = p["case_capacity"] * self.shares[:, SPEED] * self.effort * fit * boost
-        self.closures *= self.active
-        quality = (p["care_quality_effect"] * self.shares[:, CARE] * self.effort
+        closures = p["case_capacity"] * shares[:, SPEED] * effort * fit * boost
+        closures *= a
+        self.closures = closures
+        quality = (p["care_quality_effect"] * shares[:, CARE] * effort
                    + p["knowledge_quality_effect"] * self.knowledge
                    + p["fit_quality_effect"] * fit - p["case_difficulty"])
         self.solve_prob = sigmoid(quality)
@@ -242,7 +291,7 @@ class Employees:
     def sharing(self) -> np.ndarray:
         """Chance each person shares know-how with the code: help effort against a reference."""
         help_given = self.shares[:, HELP] * self.effort
-        return np.clip(help_given / self.model.p["share_reference"], 0.0, 1.0) * self.active
+        return clip(help_given / self.model.p["share_reference"], 0.0, 1.0) * self.active
 
     def develop_skills(self) -> None:
         """Skill grows with learning effort and mentoring; unused skills fade; peers re-validate.
@@ -251,53 +300,61 @@ class Employees:
         learn toward the function they are most passionate about.
         """
         p, model = self.model.p, self.model
-        rows = np.arange(self.n)
+        skill = self.skill
         cut = model.finance.budget_cut
-        target = np.argmax(self.passion, axis=1) if p["customized_work"] else self.role
+        role = self.role_index()  # flat (person, function) indices
+        target = (self._row_base + np.argmax(self.passion, axis=1)) if p["customized_work"] \
+            else role
         learn = p["learning_rate"] * self.shares[:, LEARN] * self.effort * (1.0 - cut)
-        gain = np.zeros_like(self.skill)
-        gain[rows, target] += learn * (1.0 - self.skill[rows, target])
-        best = self._team_best_skill()
-        gain[rows, self.role] += p["mentoring"] * np.maximum(
-            0.0, best[self.team, self.role] - self.skill[rows, self.role])
-        practised = np.zeros_like(self.skill, dtype=bool)
-        practised[rows, self.role] = True
-        practised[rows, target] = True
-        self.skill = np.clip(self.skill + gain - p["skill_decay"] * self.skill * ~practised, 0, 1)
-        old_rep = self.reputation[rows, self.role].copy()
-        seen = np.zeros_like(self.skill)
-        seen[rows, target] = self.shares[:, LEARN]
-        seen[rows, self.role] = 1.0
+        gain = np.zeros(skill.size)
+        gain[target] += learn * (1.0 - skill.take(target))
+        best = self._team_best_skill().take(self.team * skill.shape[1] + self.role)
+        gain[role] += p["mentoring"] * np.maximum(0.0, best - skill.take(role))
+        unpractised = np.ones(skill.size, dtype=bool)
+        unpractised[role] = False
+        unpractised[target] = False
+        decay = p["skill_decay"] * skill
+        decay *= unpractised.reshape(skill.shape)
+        grown = skill + gain.reshape(skill.shape)
+        grown -= decay
+        self.skill = clip(grown, 0, 1, out=grown)
+        old_rep = self.reputation.take(role)
+        seen = np.zeros(skill.size)
+        seen[target] = self.shares[:, LEARN]
+        seen[role] = 1.0
+        seen = seen.reshape(skill.shape)
         rate = p["reputation_rate"]
         self.reputation += rate * seen * (self.skill - self.reputation)
         self.reputation -= p["skill_decay"] * self.reputation * (seen == 0)
-        self.rep_gain = np.maximum(0.0, self.reputation[rows, self.role] - old_rep)
-        self.passion[rows, self.role] = np.clip(
-            self.passion[rows, self.role] + p["passion_growth"] * (self.engagement - 0.5), 0, 1)
+        self.rep_gain = np.maximum(0.0, self.reputation.take(role) - old_rep)
+        passion = self.passion.take(role) + p["passion_growth"] * (self.engagement - 0.5)
+        self.passion.put(role, clip(passion, 0, 1, out=passion))
 
     def _team_best_skill(self) -> np.ndarray:
         """Best skill in each function among each team's active members."""
-        best = np.zeros((self.n_teams, self.skill.shape[1]))
-        np.maximum.at(best, self.team, self.skill * self.active[:, None])
-        return best
+        present = self.skill * self.active[:, None]
+        if self._team_order is not None:
+            present = present[self._team_order]
+        return np.maximum.reduceat(present, self._team_starts, axis=0)
 
     # --- phase 7: engagement ----------------------------------------------------------------
     def update_engagement(self) -> None:
         """G ← g + η (g* − g) + noise, with g* = σ(θ0 + disposition + θ·drivers)."""
         model, p = self.model, self.model.p
         managers = model.managers
-        a = self.active
+        rows = self.active_rows
         contribution = np.maximum(self.effort, 1e-3)
-        pay_ratio = np.maximum(self.pay, 1.0) / max(self.pay[a].mean(), 1.0)
-        contrib_ratio = contribution / max(contribution[a].mean(), 1e-3)
+        pay_ratio = np.maximum(self.pay, 1.0) / max(mean(self.pay[rows]), 1.0)
+        contrib_ratio = contribution / max(mean(contribution[rows]), 1e-3)
         pay_fairness = -np.abs(np.log(pay_ratio / contrib_ratio))
-        credit = managers.credit_fairness[self.team] - 1.0
+        credit = managers.credit_of_member - 1.0
         fairness = (1.0 - p["credit_weight"]) * pay_fairness + p["credit_weight"] * credit
-        trust_mgr = self.trust_in_manager()
-        autonomy_fit = managers.autonomy[self.team] * self._fit
+        trust_mgr = self.manager_trust
+        autonomy_fit = managers.autonomy_of_member * self._fit
         recognition = self._peer_in
-        purpose = model.team_satisfaction[self.team]
-        overload = np.clip(model.team_load[self.team] - 1.0, 0.0, 1.0)
+        team = self.team
+        purpose = model.team_satisfaction[team]
+        overload = clip(model.team_load[team] - 1.0, 0.0, 1.0)
         meetings = p["meeting_hours"] / p["working_hours"]
         drive = (p["engagement_bias"] + self.disposition
                  + p["fairness_effect"] * fairness
@@ -310,7 +367,7 @@ class Employees:
         target = sigmoid(drive)
         noise = model.rng.normal(0.0, p["engagement_noise"], self.n) if p["engagement_noise"] else 0
         g = self.engagement + p["engagement_rate"] * (target - self.engagement) + noise
-        self.engagement = np.clip(g, 0.0, 1.0)
+        self.engagement = clip(g, 0.0, 1.0, out=g)
 
     # --- phase 8: turnover ------------------------------------------------------------------
     def turnover(self) -> None:
@@ -318,12 +375,11 @@ class Employees:
         skilled leavers may consult; vacancies are filled after the hiring lag."""
         model, p, rng = self.model, self.model.p, self.model.rng
         a = self.active
-        rows = np.arange(self.n)
-        best_skill = self.skill.max(axis=1)
+        best_skill = row_max(self.skill)
         outside = p["outside_skill_value"] * (
-            0.5 * best_skill + 0.5 * self.reputation[rows, self.role] - 0.5)
+            0.5 * best_skill + 0.5 * self.reputation.take(self.role_index()) - 0.5)
         inside = (self.pay / p["wage"] - 1.0) + (self.engagement - 0.5) + (
-            self.trust_in_manager() - 0.5)
+            self.manager_trust - 0.5)
         hazard = p["quit_base"] * np.exp(p["quit_sensitivity"] * (outside - inside))
         quitting = a & (rng.random(self.n) < hazard)
         dismissed = np.zeros(self.n, dtype=bool)
@@ -337,14 +393,23 @@ class Employees:
         can_consult = quitting & (best_skill >= p["consultant_skill_threshold"])
         consulting = can_consult & (rng.random(self.n) < p["consultant_share"])
         model.consultants.add(self.skill[consulting])
-        self.quits, self.dismissals = int(quitting.sum()), int(dismissed.sum())
-        self.new_consultants = int(consulting.sum())
-        self.leave(np.flatnonzero(leaving))
-        self.fill_vacancies()
+        self.quits = int(np.count_nonzero(quitting))
+        self.dismissals = int(np.count_nonzero(dismissed))
+        self.new_consultants = int(np.count_nonzero(consulting))
+        self.leave(np.flatnonzero(leaving), refresh=False)
+        self.fill_vacancies(refresh=False)
+        if self.quits or self.dismissals or self.hires:
+            self._people_changed()
         self.tenure += self.active
 
-    def leave(self, rows: np.ndarray) -> None:
-        """People leave: their agents go, their positions wait for a hire."""
+    def _people_changed(self) -> None:
+        """After exits and hires: who is present, and the peer trust among them."""
+        self._membership_changed()
+        self._peer_out, self._peer_in = self.peer_trust(self.peer_edge_trust)
+
+    def leave(self, rows: np.ndarray, refresh: bool = True) -> None:
+        """People leave: their agents go, their positions wait for a hire (`refresh=False`
+        leaves what follows from who is present to the caller, which makes more changes)."""
         if rows.size == 0:
             return
         self.active[rows] = False
@@ -353,23 +418,26 @@ class Employees:
             self.agents[row].remove()
             self.agents[row] = None
         self.closures[rows] = 0.0
+        if refresh:
+            self._people_changed()
 
-    def fill_vacancies(self) -> None:
+    def fill_vacancies(self, refresh: bool = True) -> None:
         """Count down vacancies and hire into those that are due; a budget cut slows the count
         (each vacancy advances with chance 1 − cut: a full cut is a hiring freeze)."""
         model = self.model
-        vacant = ~self.active
         self.hires = 0
+        vacant = ~self.active
         if not vacant.any():
             return
         advance = vacant & (model.rng.random(self.n) >= model.finance.budget_cut)
         self.vacancy_timer[advance] -= 1
         due = np.flatnonzero(vacant & (self.vacancy_timer <= 0))
         if due.size:
-            self.hire(due)
+            self.hire(due, refresh)
 
-    def hire(self, rows: np.ndarray) -> None:
-        """New people: lower skill, neutral trust, beliefs fresh or cloned by hiring breadth."""
+    def hire(self, rows: np.ndarray, refresh: bool = True) -> None:
+        """New people: lower skill, neutral trust, beliefs fresh or cloned by hiring breadth
+        (`refresh` as in `leave`)."""
         model, p, rng = self.model, self.model.p, self.model.rng
         k, nf = rows.size, len(FUNCTIONS)
         breadth = p["hiring_breadth"]
@@ -377,36 +445,49 @@ class Employees:
         fresh_skill = rng.uniform(0.0, 0.4, size=(k, nf))
         skill = breadth * fresh_skill + (1 - breadth) * np.minimum(typical, 0.4)[None, :]
         hire_f = self.hire_function[rows]
-        skill[np.arange(k), hire_f] = np.clip(rng.normal(p["new_hire_skill"], 0.1, k), 0.05, 1.0)
+        skill[np.arange(k), hire_f] = clip(rng.normal(p["new_hire_skill"], 0.1, k), 0.05, 1.0)
         self.skill[rows] = skill
         self.passion[rows] = rng.uniform(0.1, 1.0, size=(k, nf))
         self.reputation[rows] = 0.0
         self.role[rows] = hire_f
         fresh = random_beliefs(rng, k, self.beliefs.shape[1])
-        code = np.broadcast_to(model.code, fresh.shape)
         take_fresh = rng.random(fresh.shape) < breadth
-        self.beliefs[rows] = np.where(take_fresh, fresh, code)
+        self.beliefs[rows] = np.where(take_fresh, fresh, model.code)
         self.disposition[rows] = rng.normal(0.0, p["engagement_disposition_sd"], k)
         self.engagement[rows] = p["new_hire_engagement"]
         self.tenure[rows] = 0.0
         self.level[rows] = 0.0
         self.score_ema[rows] = 1.0
-        self.mgr_comfort[rows] = 0.0
-        self.mgr_confidence[rows] = 0.0
-        touched = np.isin(self.edge_src, rows) | np.isin(self.edge_dst, rows)
-        self.edge_comfort[touched] = 0.0
-        self.edge_confidence[touched] = 0.0
+        w = p["comfort_weight"]
+        self.mgr_counts[rows] = 0.0
+        self.manager_trust[rows] = trust_of(self.mgr_counts[rows], w)
+        hired = np.zeros(self.n, dtype=bool)
+        hired[rows] = True
+        touched = np.flatnonzero(hired[self.edge_src] | hired[self.edge_dst])
+        self.edge_counts[touched] = 0.0
+        self.peer_edge_trust[touched] = trust_of(self.edge_counts[touched], w)
         self.active[rows] = True
         for row in rows.tolist():
             self.agents[row] = Employee(model, row)
         self.hires = int(k)
+        if refresh:
+            self._people_changed()
 
     def update_levels(self) -> None:
         """Levels: by tenure on the fixed ladder (credentials), by validated expertise otherwise."""
         p = self.model.p
         if p["customized_work"]:
-            rows = np.arange(self.n)
-            earned = np.floor(self.reputation[rows, self.role] * (p["max_level"] + 1))
+            earned = np.floor(self.reputation.take(self.role_index()) * (p["max_level"] + 1))
         else:
             earned = np.floor(self.tenure / (52.0 * p["promotion_years"]))
         self.level = np.minimum(earned, p["max_level"])
+
+
+def row_max(values: np.ndarray) -> np.ndarray:
+    """Maximum of each row of a narrow 2-D array (column by column: exact, and faster than
+    a reduction along short rows)."""
+    best = values[:, 0].copy()
+    for k in range(1, values.shape[1]):
+        np.maximum(best, values[:, k], out=best)
+    return best
+

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.agents.base import RowAgent, row_field
+from sim.agents.base import RowAgent, clip, row_field
 from sim.params import MEASURES
 
 if TYPE_CHECKING:
@@ -58,15 +58,25 @@ class Managers:
         self.model = model
         self.n = n_teams
         self._offset = model.rng.normal(0.0, 1.0, size=(len(_TRAITS), n_teams))
+        self._traits: dict[int, tuple[tuple[float, float], np.ndarray, np.ndarray]] = {}
         self.pay = np.full(n_teams, model.p["wage"] * model.p["manager_wage_ratio"])
         self.kept = np.zeros(n_teams)
         self.broken = np.zeros(n_teams)
         self.moves = 0
         self.agents = [Manager(model, t) for t in range(n_teams)]
 
-    def _trait(self, k: int) -> np.ndarray:
+    def _trait(self, k: int, of_members: bool = False) -> np.ndarray:
+        """Trait k of each manager (or of each employee's manager), recomputed only when its
+        parameters change; read-only, since it is shared."""
         p = self.model.p
-        return np.clip(p[_TRAIT_PARAMS[k]] + p["manager_heterogeneity"] * self._offset[k], 0, 1)
+        key = (p[_TRAIT_PARAMS[k]], p["manager_heterogeneity"])
+        cached = self._traits.get(k)
+        if cached is None or cached[0] != key:
+            value = clip(key[0] + key[1] * self._offset[k], 0, 1)
+            members = value[self.model.employees.team]
+            value.flags.writeable = members.flags.writeable = False
+            cached = self._traits[k] = (key, value, members)
+        return cached[2] if of_members else cached[1]
 
     @property
     def reliability(self) -> np.ndarray:
@@ -88,6 +98,16 @@ class Managers:
         """Autonomy each manager grants."""
         return self._trait(3)
 
+    @property
+    def credit_of_member(self) -> np.ndarray:
+        """Credit fairness of each employee's manager (per employee position)."""
+        return self._trait(2, of_members=True)
+
+    @property
+    def autonomy_of_member(self) -> np.ndarray:
+        """Autonomy granted by each employee's manager (per employee position)."""
+        return self._trait(3, of_members=True)
+
     # --- phase 5 ------------------------------------------------------------------------
     def keep_commitments(self) -> None:
         """Commitments (Poisson) kept with reliability, lowered by budget cuts; each person's
@@ -100,7 +120,7 @@ class Managers:
         self.broken = made - self.kept
         raised = rng.poisson(p["issue_rate"], emp.n) * emp.active
         emp.issues_raised = raised.astype(float)
-        emp.issues_closed = rng.binomial(raised, self.closure[emp.team]).astype(float)
+        emp.issues_closed = rng.binomial(raised, self._trait(1, of_members=True)).astype(float)
 
     def judge_and_pay(self) -> None:
         """Score each person on the scheme's measures (each relative to the firm's mean),
@@ -109,17 +129,17 @@ class Managers:
         emp, fin = model.employees, model.finance
         a = emp.active
         heads = max(emp.headcount, 1)
-        team_sat = model.team_satisfaction[emp.team]
-        team_solved = model.team_solved[emp.team] / np.maximum(model.team_heads[emp.team], 1)
-        measures = np.stack([
-            emp.throughput,
-            np.clip(team_sat + rng.normal(0.0, p["survey_noise"], emp.n), 0.0, 1.0),
-            team_solved,
-            emp.help_given,
-            np.ones(emp.n),
-            emp.rep_gain,
-        ])
-        means = (measures * a).sum(axis=1) / heads
+        team = emp.team
+        measures = np.empty((len(MEASURES), emp.n))
+        measures[0] = emp.throughput
+        surveyed = model.team_satisfaction[team] + rng.normal(0.0, p["survey_noise"], emp.n)
+        clip(surveyed, 0.0, 1.0, out=measures[1])
+        np.divide(model.team_solved[team], np.maximum(model.team_heads[team], 1), out=measures[2])
+        measures[3] = emp.help_given
+        measures[4] = 1.0
+        measures[5] = emp.rep_gain
+        present = measures * a
+        means = present.sum(axis=1) / heads
         relative = measures / np.where(means > 0, means, 1.0)[:, None]
         weights = model.employee_weights
         total = weights.sum()
@@ -132,20 +152,22 @@ class Managers:
         emp.score = np.maximum(score, 0.0) * a
         emp.score_ema += 0.02 * (emp.score - emp.score_ema)
         base = p["wage"] * (1.0 + p["level_pay_step"] * emp.level)
-        pool = p["bonus_share"] * (1.0 - fin.budget_cut) * (base * a).sum()
+        base_pay = base * a
+        pool = p["bonus_share"] * (1.0 - fin.budget_cut) * base_pay.sum()
         score_sum = max(emp.score.sum(), 1e-9)
         shared = (p["profit_share_rate"] * max(fin.last_profit, 0.0)
                   + p["employee_equity_share"] * fin.last_dividends) / heads
-        emp.base_pay = base * a
+        emp.base_pay = base_pay
         emp.bonus = pool * emp.score / score_sum
         emp.pay = (base + emp.bonus + shared) * a
-        self._pay_managers(measures, means)
+        self._pay_managers(present, means)
 
-    def _pay_managers(self, measures: np.ndarray, means: np.ndarray) -> None:
-        """Managers: wage plus a bonus on their team's measures by their own scheme."""
+    def _pay_managers(self, present: np.ndarray, means: np.ndarray) -> None:
+        """Managers: wage plus a bonus on their team's measures by their own scheme (`present`:
+        each measure of each person, zero for vacant positions)."""
         model, p = self.model, self.model.p
         emp = model.employees
-        team_means = np.stack([emp.team_mean(m) for m in measures])
+        team_means = emp.team_sums_of_rows(present) / emp.team_count
         team_means[MEASURES.index("profit_share")] = 1.0 + np.tanh(model.finance.margin)
         relative = team_means / np.where(means > 0, means, 1.0)[:, None]
         weights = model.manager_weights

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.agents.base import RowAgent, beta_trust, row_field
+from sim.agents.base import RowAgent, add_evidence, count_views, row_field, trust_of
 
 if TYPE_CHECKING:
     from sim.model import WorkplaceModel
@@ -42,6 +42,8 @@ class Shareholder(RowAgent):
 class Shareholders:
     """Outside holders (short- then long-horizon) and one employee-owner block."""
 
+    comfort, confidence = count_views("counts")
+
     def __init__(self, model: WorkplaceModel) -> None:
         self.model = model
         p = model.p
@@ -51,29 +53,33 @@ class Shareholders:
         self.horizon = np.full(self.n, p["long_horizon_weeks"], dtype=np.int64)
         self.horizon[: self.n_short] = p["short_horizon_weeks"]
         self.realized = np.zeros(self.n)
-        self.comfort = np.zeros((self.n, 2))
-        self.confidence = np.zeros((self.n, 2))
+        self.counts = np.zeros((self.n, 4))  # trust in management: comfort, confidence
         self.pressure = 0.0
+        self._stakes: tuple[tuple[float, float], np.ndarray] | None = None
         self.agents = [Shareholder(model, i) for i in range(self.n)]
 
     def stakes(self) -> np.ndarray:
-        """Stakes: outside shares split between short and long holders, then the employees'."""
+        """Stakes: outside shares split between short and long holders, then the employees'
+        (read-only; recomputed only when the parameters change)."""
         p = self.model.p
-        outside = 1.0 - p["employee_equity_share"]
-        n_out = self.n - 1
-        n_long = n_out - self.n_short
-        short_part = p["short_term_share"] if n_long else 1.0
-        short_part = short_part if self.n_short else 0.0
-        stakes = np.empty(self.n)
-        stakes[: self.n_short] = outside * short_part / max(self.n_short, 1)
-        stakes[self.n_short: n_out] = outside * (1.0 - short_part) / max(n_long, 1)
-        stakes[-1] = p["employee_equity_share"]
-        return stakes
+        key = (p["employee_equity_share"], p["short_term_share"])
+        if self._stakes is None or self._stakes[0] != key:
+            outside = 1.0 - p["employee_equity_share"]
+            n_out = self.n - 1
+            n_long = n_out - self.n_short
+            short_part = p["short_term_share"] if n_long else 1.0
+            short_part = short_part if self.n_short else 0.0
+            stakes = np.empty(self.n)
+            stakes[: self.n_short] = outside * short_part / max(self.n_short, 1)
+            stakes[self.n_short: n_out] = outside * (1.0 - short_part) / max(n_long, 1)
+            stakes[-1] = p["employee_equity_share"]
+            stakes.flags.writeable = False
+            self._stakes = (key, stakes)
+        return self._stakes[1]
 
     def trust(self) -> np.ndarray:
         """Trust in management of each holder."""
-        w = self.model.p["comfort_weight"]
-        return w * beta_trust(self.comfort) + (1 - w) * beta_trust(self.confidence)
+        return trust_of(self.counts, self.model.p["comfort_weight"])
 
     def review(self) -> None:
         """Realized returns over each horizon; trust from returns delivered within the
@@ -83,9 +89,8 @@ class Shareholders:
         self.realized = fin.annual_return(self.horizon)
         required = p["required_return"]
         met = (self.realized >= required - p["pressure_threshold"]).astype(float)
-        rising = float(fin.annual_return(np.array([p["short_horizon_weeks"]]))[0] >= 0.0)
+        rising = float(fin.annual_return_over(p["short_horizon_weeks"]) >= 0.0)
         delta = p["trust_memory"]
-        self.confidence = delta * self.confidence + np.stack([met, 1.0 - met], axis=1)
-        self.comfort = delta * self.comfort + np.array([rising, 1.0 - rising])[None, :]
+        add_evidence(self.counts, delta, rising, 1.0 - rising, met, 1.0 - met)
         shortfall = np.maximum(0.0, required - self.realized)
         self.pressure = float(self.stakes() @ shortfall)

@@ -1,0 +1,81 @@
+"""The benchmark runs and reports every figure (timings are measured, never asserted)."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from sim.bench import PhaseTimer, parse_size, scaling, schedule
+from sim.cli import main
+from sim.model import WorkplaceModel
+from tests.conftest import SMALL
+
+
+def test_bench_json_smoke():
+    """`aligned bench --sizes small --steps 5 --json` prints every field of the report."""
+    done = subprocess.run(
+        [sys.executable, "-m", "sim.cli", "bench", "--sizes", "small", "--steps", "5",
+         "--repeats", "1", "--mesa-budget", "5", "--json"],
+        capture_output=True, text=True, check=False, timeout=300)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert {"machine", "load_before", "load_after", "steps", "sizes", "scaling",
+            "targets"} <= set(report)
+    (row,) = report["sizes"]
+    assert row["size"] == "small" and row["steps"] == 5
+    assert (row["employees"], row["customers"]) == (48, 480)
+    for key in ("run_s", "create_s", "steps_s", "ms_per_step", "agent_steps_per_s",
+                "create_share", "peak_rss_mb", "speedup_vs_mesa", "run_cpu_s",
+                "agent_steps_per_cpu_s", "speedup_vs_mesa_cpu"):
+        assert row[key] > 0, key
+    assert row["agents"] > 48 + 480
+    assert row["mesa"]["agents"] == row["agents"] and row["mesa"]["steps"] >= 1
+    assert row["mesa"]["model"] == "mesa.examples.BoltzmannWealth"
+    phases = row["phases"]
+    assert {"customers.raise_cases", "serve_cases", "update_trust", "data collection",
+            "record"} <= set(phases)
+    assert sum(phases.values()) == pytest.approx(1.0, abs=0.01)
+    assert all(v >= 0 for v in phases.values())
+
+
+def test_schedule_follows_step():
+    """The phase timer finds every call of step(), in order, including data collection."""
+    phases = schedule(WorkplaceModel)
+    assert phases[0] == ("customers", "raise_cases")
+    assert ("serve_cases",) in phases and phases[-1] == ("record",)
+    assert len(phases) == len(set(phases)) >= 15
+
+
+def test_phase_timer_leaves_results_unchanged():
+    """An instrumented model produces the same time series as a plain one, and every phase
+    is timed once a step."""
+    plain = WorkplaceModel(seed=2, **SMALL)
+    timed = WorkplaceModel(seed=2, **SMALL)
+    timer = PhaseTimer().instrument(timed)
+    for _ in range(8):
+        plain.step()
+        timed.step()
+    a = plain.datacollector.get_model_vars_dataframe()
+    b = timed.datacollector.get_model_vars_dataframe()
+    assert a.equals(b)
+    assert set(timer.calls.values()) == {8}
+    assert "data collection" in timer.totals
+
+
+def test_sizes_and_scaling_fit():
+    """Sizes parse by name or EMPLOYEESxCUSTOMERS; the fit recovers a known exponent."""
+    assert parse_size("default") == ("default", 200, 2000)
+    assert parse_size("500x5000") == ("500x5000", 500, 5000)
+    fit = scaling([(1000, 0.001), (10000, 0.01), (100000, 0.1)])
+    assert fit["exponent"] == pytest.approx(1.0) and fit["exponent_largest"] == pytest.approx(1.0)
+    assert scaling([(1000, 0.001)])["exponent"] is None
+
+
+@pytest.mark.parametrize("argv", [["bench", "--sizes", "huge"], ["bench", "--sizes", "3x10"],
+                                  ["bench", "--steps", "0"], ["bench", "--repeats", "0"]])
+def test_bench_bad_input(argv, capsys):
+    """A bad size, step count or repeat count is one line and exit code 2."""
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "aligned: error:" in err
