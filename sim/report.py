@@ -140,8 +140,8 @@ def distributions(results: Results) -> list[str]:
                      "arrayminus": [s[0] - s[1] for s in stats], "thickness": 2, "width": 8}))
         fig.update_layout(yaxis_title=_label(outcome), height=380,
                           legend={"orientation": "h", "y": 1.08, "x": 1, "xanchor": "right"})
-        blocks.append(_figure(fig, "distribution", f"{_label(outcome)} by "
-                              f"{', '.join(by) or 'run'}"))
+        across = f"by {', '.join(by)}" if by else "across all runs"
+        blocks.append(_figure(fig, "distribution", f"{_label(outcome)} {across}"))
         table[outcome] = stats
     head = "".join(f"<th>{html.escape(_label(o))}</th>" for o in table)
     body = ""
@@ -190,8 +190,9 @@ def phase_diagrams(results: Results) -> list[str]:
             grid = analysis.grid_means(frame, x, y, outcome)
             fig = go.Figure(go.Contour(
                 x=grid.columns.to_numpy(), y=grid.index.to_numpy(), z=grid.to_numpy(),
-                coloring="heatmap", colorscale="Viridis", line={"width": 1},
-                contours={"showlabels": True, "labelfont": {"size": 10, "color": "white"}},
+                colorscale="Viridis", line={"width": 1},
+                contours={"coloring": "heatmap", "showlabels": True,
+                          "labelfont": {"size": 10, "color": "white"}},
                 colorbar={"title": {"text": outcome.split(".")[-1], "side": "right"}}))
             fig.add_trace(go.Scatter(
                 x=np.repeat(grid.columns.to_numpy(), len(grid.index)),

@@ -26,6 +26,7 @@ import signal
 import sys
 import time
 import tomllib
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -525,8 +526,7 @@ def execute_run(task: dict[str, Any]) -> dict[str, Any]:
               "timeseries": None, "elapsed_s": 0.0}
     start = time.perf_counter()
     try:
-        failing = os.environ.get(FAIL_ENV, "")
-        if str(task["run_id"]) in failing.replace(" ", "").split(","):
+        if task.get("fail"):
             raise RuntimeError(f"failure requested by {FAIL_ENV} for run {task['run_id']}")
         _, frame = simulate(task["params"], task["seed"], task["steps"])
         summary = summarize(frame, "sweep", task["seed"])
@@ -593,7 +593,13 @@ def _local_batches(tasks: list[dict[str, Any]], workers: int, start_method: str,
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_local_worker,
                                initargs=(parent,))
     try:
-        pending = {pool.submit(execute_run, task): task for task in tasks}
+        with warnings.catch_warnings():
+            # Forking is chosen only when no other Python thread runs (see
+            # default_start_method); CPython also counts BLAS's idle native threads, which
+            # re-initialize in the child through their atfork handlers.
+            warnings.filterwarnings("ignore", "This process .* is multi-threaded",
+                                    DeprecationWarning)
+            pending = {pool.submit(execute_run, task): task for task in tasks}
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             batch = []
@@ -612,11 +618,13 @@ def _local_batches(tasks: list[dict[str, Any]], workers: int, start_method: str,
         else:
             for process in list((getattr(pool, "_processes", None) or {}).values()):
                 process.terminate()
+        pool.shutdown(wait=True)  # join the pool's threads before anything forks again
         stop()
 
 
 def default_start_method() -> str:
-    """Fork (fast: the package is already imported) unless threads make forking unsafe."""
+    """Fork (fast: the package is already imported) unless other Python threads run, which
+    could hold locks the child inherits; then a forkserver (about 2 s more to start)."""
     import multiprocessing
     import threading
 
@@ -775,6 +783,8 @@ class Store:
 
         runs = self.runs()
         series = self.timeseries(runs)
+        metadata = {**metadata, "runs_ok": int((runs["status"] == "ok").sum()),
+                    "runs_failed": int((runs["status"] == "failed").sum())}
         atomic_write(self.out / "runs.parquet", _frame_bytes(runs, metadata))
         if series is not None:
             atomic_write(self.out / "timeseries.parquet", _frame_bytes(series, metadata))
@@ -940,6 +950,9 @@ def execute(
         done, manifest = _prepare(store, spec, resume)
     finished = set(done.loc[done["status"] == "ok", "run_id"].astype(int))
     todo = [t for t in design.tasks if t["run_id"] not in finished]
+    failing = {int(i) for i in os.environ.get(FAIL_ENV, "").replace(" ", "").split(",") if i}
+    for task in todo:
+        task["fail"] = task["run_id"] in failing  # test hook, read here for every executor
     by_id = {t["run_id"]: t for t in design.tasks}
     kept = [done[done["run_id"].isin(finished)]] if finished else []
     collected: list[pd.DataFrame] = []
@@ -1014,7 +1027,6 @@ def execute(
         metadata = _metadata(spec, manifest, started_at, complete, executor, n_workers,
                              len(design.tasks))
         runs, series = store.consolidate(metadata)
-        metadata["runs_ok"] = int((runs["status"] == "ok").sum())
     else:
         frames = [f for f in (*kept, *collected) if len(f)]
         runs = (pd.concat(frames, ignore_index=True).sort_values("run_id").reset_index(drop=True)
