@@ -59,7 +59,7 @@ DEFAULT_MORRIS_LEVELS = 4
 FAIL_ENV = "ALIGNED_SWEEP_FAIL_RUNS"
 #: Parameters a run task always carries besides the parameter overrides.
 META_COLUMNS = ("run_id", "point", "policy", "replication", "seed")
-RESULT_COLUMNS = ("status", "error", "elapsed_s")
+RESULT_COLUMNS = ("status", "error", "elapsed_s", "cpu_s")
 METADATA_KEY = b"aligned.sweep"
 BLAS_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -523,8 +523,8 @@ def execute_run(task: dict[str, Any]) -> dict[str, Any]:
 
     limit_threads()
     result = {"run_id": task["run_id"], "status": "ok", "error": None, "outcomes": {},
-              "timeseries": None, "elapsed_s": 0.0}
-    start = time.perf_counter()
+              "timeseries": None, "elapsed_s": 0.0, "cpu_s": 0.0}
+    start, cpu = time.perf_counter(), time.process_time()
     try:
         if task.get("fail"):
             raise RuntimeError(f"failure requested by {FAIL_ENV} for run {task['run_id']}")
@@ -546,13 +546,14 @@ def execute_run(task: dict[str, Any]) -> dict[str, Any]:
         result["status"] = "failed"
         result["error"] = f"{type(exc).__name__}: {exc}"
     result["elapsed_s"] = time.perf_counter() - start
+    result["cpu_s"] = time.process_time() - cpu
     return result
 
 
 def _failed(task: dict[str, Any], error: BaseException | str) -> dict[str, Any]:
     text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
     return {"run_id": task["run_id"], "status": "failed", "error": text, "outcomes": {},
-            "timeseries": None, "elapsed_s": 0.0}
+            "timeseries": None, "elapsed_s": 0.0, "cpu_s": 0.0}
 
 
 # --- executors ----------------------------------------------------------------------
@@ -719,9 +720,14 @@ def _frame_bytes(frame: pd.DataFrame, metadata: dict[str, Any] | None = None) ->
 class Store:
     """A results folder: parts written as runs finish, consolidated at the end."""
 
+    #: Parts written before they are merged into the consolidated files.
+    COMPACT_EVERY = 256
+
     def __init__(self, out: Path) -> None:
         self.out = Path(out)
         self.parts = self.out / "parts"
+        self._written = 0
+        self._next: int | None = None
 
     @property
     def exists(self) -> bool:
@@ -734,18 +740,36 @@ class Store:
         path = self.out / "sweep.json"
         return json.loads(path.read_text()) if path.is_file() else {}
 
-    def _next_part(self) -> int:
-        numbers = [int(p.stem.split("-")[1]) for p in self.parts.glob("runs-*.parquet")]
-        return max(numbers, default=0) + 1
-
     def write_part(self, runs: pd.DataFrame, series: pd.DataFrame | None) -> None:
-        """Write a batch of finished runs (time series first: the runs part commits it)."""
+        """Write a batch of finished runs (time series first: the runs part commits it);
+        every COMPACT_EVERY parts, merge them into the consolidated files."""
         from sim.runner import atomic_write
 
-        number = self._next_part()
+        if self._next is None:
+            numbers = [int(p.stem.split("-")[1]) for p in self.parts.glob("*-*.parquet")]
+            self._next = max(numbers, default=0) + 1
+        number, self._next = self._next, self._next + 1
         if series is not None and len(series):
             atomic_write(self.parts / f"timeseries-{number:06d}.parquet", _frame_bytes(series))
         atomic_write(self.parts / f"runs-{number:06d}.parquet", _frame_bytes(runs))
+        self._written += 1
+        if self._written % self.COMPACT_EVERY == 0:
+            self.compact()
+
+    def compact(self, metadata: dict[str, Any] | None = None) -> tuple[pd.DataFrame,
+                                                                       pd.DataFrame | None]:
+        """Merge the consolidated files and the parts into new consolidated files, then
+        remove the parts (a crash in between leaves duplicates that reading drops)."""
+        from sim.runner import atomic_write
+
+        runs = self.runs()
+        series = self.timeseries(runs)
+        if series is not None:
+            atomic_write(self.out / "timeseries.parquet", _frame_bytes(series, metadata))
+        atomic_write(self.out / "runs.parquet", _frame_bytes(runs, metadata))
+        for part in self.parts.glob("*.parquet"):
+            part.unlink()
+        return runs, series
 
     def _read(self, stem: str) -> list[pd.DataFrame]:
         frames = []
@@ -777,21 +801,16 @@ class Store:
         return series.sort_values(["run_id", "week"]).reset_index(drop=True)
 
     def consolidate(self, metadata: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-        """Merge everything into runs.parquet and timeseries.parquet, write sweep.json,
-        then remove the parts (a crash in between leaves duplicates that reading drops)."""
+        """Merge everything into runs.parquet and timeseries.parquet with the sweep's
+        metadata, write sweep.json and remove the parts."""
         from sim.runner import atomic_write
 
         runs = self.runs()
-        series = self.timeseries(runs)
         metadata = {**metadata, "runs_ok": int((runs["status"] == "ok").sum()),
                     "runs_failed": int((runs["status"] == "failed").sum())}
-        atomic_write(self.out / "runs.parquet", _frame_bytes(runs, metadata))
-        if series is not None:
-            atomic_write(self.out / "timeseries.parquet", _frame_bytes(series, metadata))
+        runs, series = self.compact(metadata)
         atomic_write(self.out / "sweep.json", json.dumps(metadata, indent=2,
                                                          default=str).encode())
-        for part in self.parts.glob("*.parquet"):
-            part.unlink()
         with contextlib.suppress(OSError):
             self.parts.rmdir()
         return runs, series
@@ -842,6 +861,7 @@ class Outcome:
     out: Path | None
     complete: bool
     interrupted: bool = False
+    cpu_s: float = 0.0
 
     def summary(self) -> str:
         """The closing lines: runs, failures, time, where the results are."""
@@ -852,8 +872,9 @@ class Outcome:
         if self.ran:
             per_run = self.model_s / self.ran
             overhead = max(self.wall_s * self.workers - self.model_s, 0.0) / self.ran
-            lines.append(f"  model time {per_run:.2f} s/run; executor overhead "
-                         f"{1000 * overhead:.0f} ms/run (start-up included)")
+            lines.append(f"  model time {per_run:.2f} s/run (CPU {self.cpu_s / self.ran:.2f} "
+                         f"s/run); executor overhead {1000 * overhead:.0f} ms/run "
+                         "(start-up included)")
         lines.append(f"  {ok} of {self.total} runs ok, {self.failed} failed"
                      + ("" if self.complete else f", {self.total - len(self.runs)} not run"))
         if self.failed:
@@ -899,7 +920,7 @@ def _rows(results: list[dict[str, Any]], by_id: dict[int, dict[str, Any]], spec:
         record.update({"replication": task["replication"], "seed": task["seed"]})
         record.update({c: result["outcomes"].get(c, math.nan) for c in outcome_columns})
         record.update({"status": result["status"], "error": result["error"],
-                       "elapsed_s": result["elapsed_s"]})
+                       "elapsed_s": result["elapsed_s"], "cpu_s": result["cpu_s"]})
         records.append(record)
         if result["timeseries"] is not None:
             frame = pd.DataFrame(result["timeseries"])
@@ -954,7 +975,6 @@ def execute(
     for task in todo:
         task["fail"] = task["run_id"] in failing  # test hook, read here for every executor
     by_id = {t["run_id"]: t for t in design.tasks}
-    kept = [done[done["run_id"].isin(finished)]] if finished else []
     collected: list[pd.DataFrame] = []
     collected_series: list[pd.DataFrame] = []
 
@@ -988,7 +1008,7 @@ def execute(
 
     bar = None
     failed = ran = 0
-    model_s = 0.0
+    model_s = cpu_s = 0.0
     interrupted = False
     previous_handler = _terminate_as_interrupt()
     try:
@@ -1008,6 +1028,7 @@ def execute(
             ran += len(batch)
             failed += int((runs["status"] == "failed").sum())
             model_s += float(runs["elapsed_s"].sum())
+            cpu_s += float(runs["cpu_s"].sum())
             if bar is not None:
                 bar.update(len(batch))
                 if failed:
@@ -1020,6 +1041,7 @@ def execute(
             bar.close()
         with contextlib.suppress(Exception):
             batches.close()  # type: ignore[union-attr]
+        stop()  # also when the batches never started
     wall = time.perf_counter() - started
 
     if store is not None:
@@ -1028,7 +1050,7 @@ def execute(
                              len(design.tasks))
         runs, series = store.consolidate(metadata)
     else:
-        frames = [f for f in (*kept, *collected) if len(f)]
+        frames = [f for f in collected if len(f)]
         runs = (pd.concat(frames, ignore_index=True).sort_values("run_id").reset_index(drop=True)
                 if frames else _empty_runs(spec, varied))
         series = (pd.concat(collected_series, ignore_index=True)
@@ -1037,7 +1059,7 @@ def execute(
     outcome = Outcome(spec, runs, series, len(design.tasks), ran, len(finished), failed,
                       wall, model_s, executor, n_workers, store.out if store else None,
                       complete=len(runs) == len(design.tasks) and not interrupted,
-                      interrupted=interrupted)
+                      interrupted=interrupted, cpu_s=cpu_s)
     if interrupted:
         raise SweepInterrupted(outcome)
     return outcome
