@@ -30,6 +30,7 @@ th, td { border-bottom: 1px solid #e4e4e4; padding: 0.25rem 0.6rem; text-align: 
 th:first-child, td:first-child { text-align: left; }
 table.facts td { text-align: left; }
 figure.plot { margin: 1rem 0 2rem; }
+div.wide { overflow-x: auto; } table.means td { white-space: nowrap; }
 .warn { color: #a33; }
 """
 
@@ -110,9 +111,12 @@ def _design_text(spec: Spec) -> str:
     varied = ", ".join(
         f"{f.name} ({f.role}: " + (", ".join(map(str, f.values)) if not f.is_range
                                    else f"{f.low:g}..{f.high:g}") + ")" for f in spec.factors)
-    size = f" n = {spec.n}" if spec.n else ""
-    policies = f"; policies: {', '.join(spec.policies)}" if spec.policies else ""
-    return f"{spec.design}{size}; varied: {varied or 'nothing'}{policies}"
+    parts = [spec.design + (f" n = {spec.n}" if spec.n else "")]
+    if varied:
+        parts.append(f"varied: {varied}")
+    if spec.policies:
+        parts.append(f"policies: {', '.join(spec.policies)}")
+    return "; ".join(parts)
 
 
 def distributions(results: Results) -> list[str]:
@@ -143,14 +147,14 @@ def distributions(results: Results) -> list[str]:
         across = f"by {', '.join(by)}" if by else "across all runs"
         blocks.append(_figure(fig, "distribution", f"{_label(outcome)} {across}"))
         table[outcome] = stats
-    head = "".join(f"<th>{html.escape(_label(o))}</th>" for o in table)
+    head = "".join(f"<th>{html.escape(group)}</th>" for group in order)
     body = ""
-    for i, group in enumerate(order):
-        cells = "".join(f"<td>{_fmt(s[i][0])} [{_fmt(s[i][1])}, {_fmt(s[i][2])}]</td>"
-                        for s in table.values())
-        body += f"<tr><td>{html.escape(group)}</td>{cells}</tr>"
-    summary = (f'<table class="means"><tr><th>{html.escape(", ".join(by) or "group")}</th>'
-               f"{head}</tr>{body}</table>")
+    for outcome, stats in table.items():
+        cells = "".join(f"<td>{_fmt(mean)} [{_fmt(low)}, {_fmt(high)}]</td>"
+                        for mean, low, high, _ in stats)
+        body += f"<tr><td>{html.escape(_label(outcome))}</td>{cells}</tr>"
+    summary = (f'<div class="wide"><table class="means"><tr><th>outcome</th>{head}</tr>'
+               f"{body}</table></div>")
     intro = ('<p class="note">Each point is one run; the box spans the interquartile range; '
              "the diamond is the mean with its 95% Student-t confidence interval. The table "
              "gives mean [95% CI].</p>")
