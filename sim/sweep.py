@@ -623,6 +623,13 @@ def _local_batches(tasks: list[dict[str, Any]], workers: int, start_method: str,
         stop()
 
 
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(len(os.sched_getaffinity(0)), 1)
+    return os.cpu_count() or 1
+
+
 def default_start_method() -> str:
     """Fork (fast: the package is already imported) unless other Python threads run, which
     could hold locks the child inherits; then a forkserver (about 2 s more to start)."""
@@ -987,7 +994,7 @@ def execute(
             with contextlib.suppress(Exception):
                 thing.close()
 
-    n_workers = workers or os.cpu_count() or 1
+    n_workers = workers or available_cores()
     if todo and executor == "dask":
         from distributed import Client
 
