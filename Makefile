@@ -25,6 +25,7 @@ run: $(VENV)/.installed
 	$(BIN)/aligned run baseline
 
 test: $(VENV)/.installed-dev
+	@mkdir -p .scratch
 	$(BIN)/ruff check .
 	@mkdir -p .scratch
 	$(BIN)/python -m pytest --basetemp=.scratch/pytest

@@ -119,13 +119,20 @@ def provenance(result: RunResult) -> dict[str, Any]:
             "version": package_version(), "params": result.params}
 
 
+#: The process's file-creation mask, read once (setting it is the only way to read it).
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write bytes to `path` via a temporary file in the same folder and a rename."""
+    """Write bytes to `path` via a temporary file in the same folder and a rename; the file
+    gets the usual permissions (0o666 less the umask), not the temporary file's 0o600."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -1,0 +1,55 @@
+"""`aligned sweep SPEC`: run an experiment spec on local processes or a Dask cluster."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from sim.errors import InputError
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Register `aligned sweep`."""
+    p = sub.add_parser(
+        "sweep", help="run an experiment (a parameter sweep) and save its results as Parquet",
+        description="Run the runs of an experiment spec (a name in experiments/ or a path to a "
+        "TOML file) on a local process pool or a Dask cluster, writing finished runs to "
+        "Parquet as they complete. `aligned report DIR` analyses the results.")
+    p.add_argument("spec", metavar="SPEC", help="experiment name or path to a .toml spec")
+    p.add_argument("--out", metavar="DIR",
+                   help="results folder (default: results/NAME, NAME from the spec)")
+    p.add_argument("--executor", choices=("local", "dask"), default="local",
+                   help="local: a process pool on this machine (default); dask: a Dask "
+                   "LocalCluster, or the cluster given by --scheduler")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="address of a running Dask scheduler, e.g. tcp://host:8786 (implies "
+                   "--executor dask; the workers need this package installed)")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="worker processes (default: the machine's cores)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue a sweep in DIR: skip its finished runs, rerun failed ones")
+    p.add_argument("--start-method", choices=("fork", "forkserver", "spawn"),
+                   help="how the local pool starts workers (default: fork when safe)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Run the sweep and print the closing summary."""
+    from sim import sweep
+
+    if args.workers is not None and args.workers < 1:
+        raise InputError(f"--workers {args.workers}: expected an integer ≥ 1")
+    spec = sweep.load_spec(args.spec)
+    out = args.out or f"results/{spec.name}"
+    try:
+        outcome = sweep.execute(spec, out=out, executor=args.executor, workers=args.workers,
+                                scheduler=args.scheduler, resume=args.resume,
+                                progress=not args.quiet, start_method=args.start_method)
+    except sweep.SweepInterrupted as stopped:
+        print(stopped.outcome.summary(), file=sys.stderr)
+        print("aligned: interrupted", file=sys.stderr)
+        return 130
+    print(outcome.summary())
+    finished_ok = int((outcome.runs["status"] == "ok").sum())
+    return 0 if finished_ok or not outcome.total else 1
