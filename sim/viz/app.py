@@ -13,6 +13,7 @@ only the view on screen is redrawn while playing.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -57,6 +58,15 @@ CSS = """
 """
 
 
+def _closed_event() -> threading.Event:
+    """Set when this tab's kernel closes (so a player left running stops with it)."""
+    from solara.server import kernel_context
+
+    if kernel_context.has_current_context():
+        return kernel_context.get_current_context().closed_event
+    return threading.Event()
+
+
 def initial_scenario() -> str:
     """The scenario a new tab opens: `aligned viz SCENARIO`, else the baseline."""
     return os.environ.get(SCENARIO_ENV) or DEFAULT_SCENARIO
@@ -75,7 +85,9 @@ class Viewer:
         self.board = charts.ChartBoard()
         self.pictures = [network.FirmPicture(on_select=self._selector(i)) for i in range(2)]
         self.signal = FrameSignal()
-        self.player = Player(self.session, self.draw, self.signal.wait_drawn, self._stopped)
+        self._closed = _closed_event()
+        self.player = Player(self.session, self.draw, self.signal.wait_drawn, self._stopped,
+                             alive=lambda: not self._closed.is_set())
         self.tick = solara.reactive(0)  # bumped by every frame: week counters, tables
         self.revision = solara.reactive(0)  # bumped when parameters or runs change: controls
         self.playing = solara.reactive(False)
@@ -296,7 +308,7 @@ def ParamsPanel(viewer: Viewer) -> None:
     with solara.Row(style={"align-items": "baseline", "margin": "4px 0"}):
         _text("span", f"{len(changed)} changed from the scenario"
               + (f"; {len(waiting)} wait for Reset" if waiting else ""),
-              style="font-size: 12px; color: #555")
+              cls="aligned-params-summary", style="font-size: 12px; color: #555")
         if changed:
             def undo() -> None:
                 viewer.pause()

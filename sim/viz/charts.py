@@ -164,10 +164,10 @@ def trace_styles(spec: ChartSpec, labels: Sequence[str]) -> list[dict[str, Any]]
 def layout(spec: ChartSpec, width: int = CHART_WIDTH, height: int = CHART_HEIGHT) -> dict:
     """The chart's layout: title, axes (years along x), a compact legend underneath."""
     lay: dict[str, Any] = {
-        "title": {"text": spec.title, "font": {"size": 14}, "x": 0.02, "y": 0.985,
-                  "yanchor": "top"},
+        "title": {"text": spec.title, "font": {"size": 14}, "x": 0.02, "y": 1,
+                  "yanchor": "top", "pad": {"t": 8}},
         "width": width, "height": height,
-        "margin": {"l": 52, "r": 52 if spec.y2_title else 12, "t": 52, "b": 30},
+        "margin": {"l": 52, "r": 52 if spec.y2_title else 12, "t": 56, "b": 30},
         "xaxis": {"title": {"text": ""}, "ticksuffix": " y", "rangemode": "tozero"},
         "yaxis": {"title": {"text": spec.y_title, "font": {"size": 11}}},
         "legend": {"orientation": "h", "y": -0.12, "yanchor": "top", "font": {"size": 10},

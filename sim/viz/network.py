@@ -170,7 +170,7 @@ class FirmPicture:
                   "opacity": look["opacity"], "x": x, "y": y}
                  for (color, name, look), (x, y) in zip(styles, self._lines(), strict=True)]
         people = {
-            "type": "scatter", "mode": "markers", "name": "employees",
+            "type": "scatter", "mode": "markers", "name": "employees", "uid": "employees",
             "x": np.round(self.people_xy[:, 0], 3).tolist(),
             "y": np.round(self.people_xy[:, 1], 3).tolist(),
             "text": text, "hovertemplate": "%{text}<extra></extra>",

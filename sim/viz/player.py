@@ -41,11 +41,13 @@ class Player:
 
     def __init__(self, session: Session, draw: Callable[[], None],
                  wait_drawn: Callable[[float], bool] | None = None,
-                 on_stop: Callable[[], None] | None = None) -> None:
+                 on_stop: Callable[[], None] | None = None,
+                 alive: Callable[[], bool] | None = None) -> None:
         self.session = session
         self.draw = draw
         self.wait_drawn = wait_drawn
         self.on_stop = on_stop
+        self.alive = alive or (lambda: True)
         self.speed: float = DEFAULT_SPEED
         self.frames: deque[Frame] = deque(maxlen=STATS_WINDOW)
         self._stop = threading.Event()
@@ -59,13 +61,13 @@ class Player:
 
     def play(self, until: int | None = None) -> None:
         """Start playing (no-op if already playing); stop by itself at week `until`."""
-        if self.playing:
+        if self.playing and not self._stop.is_set():
             return
-        self._stop.clear()
+        self._stop = threading.Event()  # a thread still finishing its last frame keeps its own
         self.frames.clear()
         self.error = None
-        self._thread = threading.Thread(target=self._loop, args=(until,), name="aligned-play",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._loop, args=(until, self._stop),
+                                        name="aligned-play", daemon=True)
         self._thread.start()
 
     def pause(self, wait: bool = True) -> None:
@@ -75,11 +77,11 @@ class Player:
         if wait and thread is not None and thread is not threading.current_thread():
             thread.join(DRAW_TIMEOUT_SECONDS + 2.0)
 
-    def _loop(self, until: int | None) -> None:
+    def _loop(self, until: int | None, stop: threading.Event) -> None:
         owed = 0.0
         last = time.perf_counter() - MIN_FRAME_SECONDS
         try:
-            while not self._stop.is_set():
+            while not stop.is_set() and self.alive():
                 start = time.perf_counter()
                 owed = min(owed + self.speed * (start - last), MAX_WEEKS_PER_FRAME)
                 last = start
@@ -97,13 +99,13 @@ class Player:
                     self.wait_drawn(DRAW_TIMEOUT_SECONDS)
                 rest = MIN_FRAME_SECONDS - (time.perf_counter() - start)
                 if rest > 0:
-                    self._stop.wait(rest)
+                    stop.wait(rest)
                 self.frames.append(Frame(weeks, stepped - start, drawn - stepped,
                                          time.perf_counter() - start))
         except BaseException as exc:  # shown on the page; the thread must not die silently
             self.error = exc
         finally:
-            if self.on_stop is not None:
+            if self.on_stop is not None and stop is self._stop:
                 self.on_stop()
 
     def weeks_per_second(self) -> float:
