@@ -12,11 +12,7 @@ from __future__ import annotations
 import io
 import os
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -28,6 +24,7 @@ from sim import scenario as scenarios
 from sim.measures import REPORTERS
 from sim.params import GROUPS
 from sim.viz import charts, controls, network
+from sim.viz.server import running
 from sim.viz.session import Comparison, Session
 
 pytestmark = [pytest.mark.browser,
@@ -51,41 +48,13 @@ def _need_chromium() -> None:
     pytest.skip(reason)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """`aligned viz` on a free loopback port; yields (base URL, log file)."""
     _need_chromium()
-    port = _free_port()
     log = tmp_path_factory.mktemp("viz") / "server.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "viz", "--port", str(port)],
-                                stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/", timeout=5) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    failure = "the visualizer did not start:\n" + log.read_text()
-                    raise RuntimeError(failure) from None
-                time.sleep(0.2)
+    with running(log) as base:
         yield base, log
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture(scope="module")
@@ -324,7 +293,7 @@ def test_clicking_a_person_shows_their_state(page):
     row = 10
     box = people.nth(row).bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    title = page.locator(".aligned-inspector-title")
+    title = page.locator(".aligned-inspector .aligned-table-title")
     title.wait_for()
     assert title.inner_text() == f"Employee {row} (baseline)"
     page.shot("inspector")
@@ -333,7 +302,7 @@ def test_clicking_a_person_shows_their_state(page):
     session.step(5)
     state = network.employee_state(session.runs[0], row)
     shown = dict(tuple(cell.strip() for cell in line.split("\t"))
-                 for line in page.inner_text(".aligned-inspector").splitlines())
+                 for line in page.inner_text(".aligned-inspector table").splitlines())
     assert shown["role"] == state["role"]
     assert float(shown["engagement"]) == pytest.approx(state["engagement"], abs=5e-4)
     assert float(shown["trust in manager"]) == pytest.approx(state["trust in manager"],

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -24,7 +25,7 @@ import solara
 from sim import scenario as scenarios
 from sim.errors import InputError
 from sim.params import GROUPS, SCHEME_NAMES
-from sim.viz import charts, controls, export, network
+from sim.viz import charts, controls, export, network, panels
 from sim.viz.frames import FrameSignal
 from sim.viz.player import DEFAULT_SPEED, SPEEDS, Player
 from sim.viz.session import DEFAULT_SCENARIO, Comparison, Session
@@ -73,7 +74,11 @@ def initial_scenario() -> str:
 
 
 class Viewer:
-    """Everything one browser tab owns: its session, widgets, player and page state."""
+    """Everything one browser tab owns: its session, widgets, player and page state.
+
+    What changes at every frame (charts, pictures, status line, tables) is set on widgets
+    directly by `draw()`; Solara re-renders the page only when the user changes something.
+    """
 
     def __init__(self, scenario_name: str) -> None:
         self.message = solara.reactive("")
@@ -84,37 +89,109 @@ class Viewer:
             self.session = Session(DEFAULT_SCENARIO)
         self.board = charts.ChartBoard()
         self.pictures = [network.FirmPicture(on_select=self._selector(i)) for i in range(2)]
+        self.status = panels.StatusLine()
+        self.compare_table = panels.Table(css_class="aligned-compare-table")
+        self.inspector = panels.Table(css_class="aligned-inspector")
+        self.skills = panels.Table(css_class="aligned-skills")
         self.signal = FrameSignal()
         self._closed = _closed_event()
         self.player = Player(self.session, self.draw, self.signal.wait_drawn, self._stopped,
                              alive=lambda: not self._closed.is_set())
-        self.tick = solara.reactive(0)  # bumped by every frame: week counters, tables
-        self.revision = solara.reactive(0)  # bumped when parameters or runs change: controls
+        self.revision = solara.reactive(0)  # bumped when the runs are rebuilt: every panel
+        self.edits = solara.reactive(0)  # bumped when a parameter changes: the controls only
         self.playing = solara.reactive(False)
         self.view = solara.reactive(VIEWS[0])
-        self.selected: solara.Reactive[tuple[int, int] | None] = solara.reactive(None)
         self.speed = solara.reactive(DEFAULT_SPEED)
-        self.draw()
+        # plain attributes, read by the player's thread; no reactive value is read here, as
+        # this runs while the page renders and reading one would tie the page to it
+        self.shown = VIEWS[0]
+        self.selected: tuple[int, int] | None = None
+        self.update_view()
 
     # --- drawing -------------------------------------------------------------------------
     def draw(self) -> None:
-        """Update the view on screen from the runs, then tell the page a frame is due."""
+        """Update what is on screen from the runs, then tell the page a frame is due."""
+        self.update_view()
+        self.signal.sent()
+
+    def update_view(self) -> None:
+        """Bring the status line and the view on screen up to date with the runs."""
         session = self.session
-        with session.lock:  # the session lock is never held while the page re-renders
+        with session.lock:
             runs = list(session.runs)
-            if self.view.value == "Charts":
+            self._update_status(runs)
+            if self.shown == "Charts":
                 self.board.update(runs)
-            elif self.view.value == "Firm":
+                self._update_compare_table(runs)
+            elif self.shown == "Firm":
                 for picture, run in zip(self.pictures, runs, strict=False):
                     picture.show(run)
-        self.tick.value += 1
-        self.signal.sent()
+                self._update_inspector(runs)
+
+    def _update_status(self, runs: list) -> None:
+        session, player = self.session, self.player
+        week = session.week
+        labels = " vs ".join(run.label for run in runs)
+        stats = ""
+        if player.playing and player.frames:
+            stats = (f"{player.weeks_per_second():.1f} weeks/s · model "
+                     f"{player.model_ms_per_week():.1f} ms/week · view "
+                     f"{player.draw_ms_per_frame():.0f} ms/frame")
+        with self.status.hold_sync():
+            self.status.week = week
+            self.status.line = (f"year {week / 52:.1f} of {session.horizon / 52:.0f} · seed "
+                                f"{session.seed} · {labels}")
+            self.status.stats = stats
+
+    def _update_compare_table(self, runs: list) -> None:
+        if len(runs) < 2 or not runs[0].week:
+            self.compare_table.clear()
+            return
+        rows = []
+        for key, index in SUMMARY:
+            series = charts.CHARTS_BY_KEY[key].series[index]
+            a, b = (float(np.mean(charts.values(run, series)[-SUMMARY_WEEKS:])) for run in runs)
+            gap = b - a
+            cls = "num"
+            if series.better and abs(gap) > 1e-9 * max(abs(a), abs(b), 1):
+                cls += " aligned-better" if gap * series.better > 0 else " aligned-worse"
+            rows.append([series.label, (_number(a), "num"), (_number(b), "num"),
+                         (("+" if gap > 0 else "") + _number(gap), cls)])
+        head = [f"mean of the last {SUMMARY_WEEKS} weeks", runs[0].label, runs[1].label, "B − A"]
+        self.compare_table.show(rows, head, note="Green: B does better on that measure; red: "
+                                "worse. Charts: solid = A, dashed = B, shading = the gap.")
+
+    def _update_inspector(self, runs: list) -> None:
+        if self.selected is None or self.selected[0] >= len(runs):
+            self.inspector.clear("Click a person in the picture to see their state.")
+            self.skills.clear()
+            return
+        index, row = self.selected
+        run = runs[index]
+        if row >= run.model.employees.n:
+            self.inspector.clear()
+            self.skills.clear()
+            return
+        state = network.employee_state(run, row)
+        flat = [[key, (f"{v:.3f}" if isinstance(v, float) else str(v), "num")]
+                for key, v in state.items() if not isinstance(v, dict)]
+        self.inspector.show(flat, title=f"Employee {row} ({run.label})")
+        tables = [k for k, v in state.items() if isinstance(v, dict) and k != "effort split"]
+        if not tables:
+            self.skills.clear()
+            return
+        functions = list(state[tables[0]])
+        rows = [[k, *[(f"{state[k][f]:.2f}", "num") for f in functions]] for k in tables]
+        split = ", ".join(f"{t} {v:.0%}" for t, v in state["effort split"].items())
+        self.skills.show(rows, ["", *functions], note=f"effort split: {split}")
 
     def _selector(self, run_index: int) -> Callable[[int], None]:
         def select(row: int) -> None:
-            self.selected.value = (run_index, row)
+            self.selected = (run_index, row)
             for i, picture in enumerate(self.pictures):
                 picture.select(row if i == run_index else None)
+            with self.session.lock:
+                self._update_inspector(list(self.session.runs))
 
         return select
 
@@ -122,6 +199,7 @@ class Viewer:
         self.playing.value = False
         if self.player.error is not None:
             self.message.value = f"playing stopped: {self.player.error}"
+        self.update_view()  # the status line drops the playing speed
 
     # --- actions -----------------------------------------------------------------------
     def act(self, action: Callable[[], Any], structure: bool = False) -> None:
@@ -137,14 +215,19 @@ class Viewer:
         self.draw()
 
     def step(self, weeks: int = 1) -> None:
-        """Advance every run."""
-        self.act(lambda: self.session.step(weeks))
+        """Advance every run, and show what it cost on the server (model, then view)."""
+        start = time.perf_counter()
+        self.session.step(weeks)
+        stepped = time.perf_counter()
+        self.draw()
+        drawn = time.perf_counter()
+        self.status.timing = (f"last step: model {1000 * (stepped - start):.0f} ms + "
+                              f"view {1000 * (drawn - stepped):.0f} ms")
 
     def toggle_play(self) -> None:
         """Play to the horizon (or on, past it), or pause."""
         if self.player.playing and self.playing.value:
-            self.player.pause(wait=False)
-            self.playing.value = False
+            self.pause()
             return
         session = self.session
         self.player.speed = self.speed.value
@@ -172,7 +255,7 @@ class Viewer:
             self.session.set_param(name, value)
         except InputError as exc:
             return str(exc)
-        self.revision.value += 1
+        self.edits.value += 1
         return None
 
     def set_comparison(self, comparison: Comparison | None) -> None:
@@ -182,6 +265,7 @@ class Viewer:
 
     def show(self, view: str) -> None:
         """Switch the main view and bring it up to date."""
+        self.shown = view
         self.view.value = view
         self.draw()
 
@@ -296,6 +380,7 @@ def CompareControls(viewer: Viewer) -> None:
 def ParamsPanel(viewer: Viewer) -> None:
     """The parameters of one group at a time, generated from the declaration."""
     viewer.revision.use_value()
+    viewer.edits.use_value()
     group, set_group = solara.use_state("incentives" if "incentives" in GROUPS else GROUPS[0])
     session = viewer.session
     values = session.values()
@@ -336,24 +421,10 @@ def Sidebar(viewer: Viewer) -> None:
 # --- main area -------------------------------------------------------------------------
 @solara.component
 def Header(viewer: Viewer) -> None:
-    """Scenario, week, playing speed and any message."""
-    viewer.tick.use_value()
-    session = viewer.session
-    week = session.week
-    labels = " vs ".join(run.label for run in session.runs)
-    with solara.Row(style={"align-items": "baseline", "flex-wrap": "wrap"}, gap="16px"):
-        _text("h2", session.scenario.title, style="font-size: 18px; margin: 0")
-    with solara.Row(style={"align-items": "baseline", "flex-wrap": "wrap"}, gap="16px"):
-        _text("span", f"week {week}", cls="aligned-week",
-              style="font-weight: bold; font-size: 15px")
-        _text("span", f"year {week / 52:.1f} of {session.horizon / 52:.0f} · seed "
-              f"{session.seed} · {labels}", style="color: #555")
-        player = viewer.player
-        if viewer.playing.value and player.frames:
-            _text("span", f"{player.weeks_per_second():.1f} weeks/s · model "
-                  f"{player.model_ms_per_week():.1f} ms/week · charts "
-                  f"{player.draw_ms_per_frame():.0f} ms/frame", cls="aligned-speed-stats",
-                  style="color: #555; font-size: 12px")
+    """Scenario title, the status line (week, runs, speed) and any message."""
+    viewer.revision.use_value()
+    _text("h2", viewer.session.scenario.title, style="font-size: 18px; margin: 0")
+    solara.display(viewer.status)
     if viewer.message.value:
         rv.Alert(type="error", dense=True, text=True, children=[viewer.message.value],
                  class_="aligned-message mt-1 mb-1")
@@ -374,37 +445,6 @@ def _panel(viewer: Viewer, view: str, cls: str) -> rv.Html:
 
 
 @solara.component
-def CompareSummary(viewer: Viewer) -> None:
-    """Run A against run B on the main measures (mean of the last 13 weeks), gap coloured."""
-    viewer.tick.use_value()
-    runs = viewer.session.runs
-    if len(runs) < 2 or not runs[0].week:
-        return
-    rows = []
-    for key, index in SUMMARY:
-        series = charts.CHARTS_BY_KEY[key].series[index]
-        a, b = (float(np.mean(charts.values(run, series)[-SUMMARY_WEEKS:])) for run in runs)
-        gap = b - a
-        cls = ""
-        if series.better and abs(gap) > 1e-9 * max(abs(a), abs(b), 1):
-            cls = "aligned-better" if gap * series.better > 0 else "aligned-worse"
-        rows.append(rv.Html(tag="tr", children=[
-            rv.Html(tag="td", children=[series.label]),
-            rv.Html(tag="td", class_="num", children=[_number(a)]),
-            rv.Html(tag="td", class_="num", children=[_number(b)]),
-            rv.Html(tag="td", class_=f"num {cls}", children=[
-                ("+" if gap > 0 else "") + _number(gap)]),
-        ]))
-    head = rv.Html(tag="tr", children=[rv.Html(tag="th", children=[t]) for t in (
-        f"mean of the last {SUMMARY_WEEKS} weeks", runs[0].label, runs[1].label, "B − A")])
-    with rv.Html(tag="div", style_="margin: 6px 0"):
-        rv.Html(tag="table", class_="aligned-table aligned-compare-table",
-                children=[head, *rows])
-        _text("div", "Green: B does better on that measure; red: worse. Charts: solid = A, "
-              "dashed = B, shading = the gap.", style="font-size: 12px; color: #555")
-
-
-@solara.component
 def ChartsView(viewer: Viewer) -> None:
     """The live charts, with the comparison table and what to notice."""
     viewer.view.use_value()
@@ -414,53 +454,11 @@ def ChartsView(viewer: Viewer) -> None:
         if notice:
             _text("div", "What to notice: " + " ".join(notice.split()),
                   style="font-size: 13px; color: #37474f; max-width: 880px")
-        CompareSummary(viewer)
+        with rv.Html(tag="div", style_="margin: 6px 0"):
+            solara.display(viewer.compare_table)
         with rv.Html(tag="div", class_="aligned-charts"):
             for chart in viewer.board.charts:
                 solara.display(chart.widget)
-
-
-@solara.component
-def Inspector(viewer: Viewer) -> None:
-    """The state of the person clicked in the firm picture."""
-    viewer.tick.use_value()
-    selected = viewer.selected.value
-    runs = viewer.session.runs
-    if selected is None or selected[0] >= len(runs):
-        _text("p", "Click a person in the picture to see their state.",
-              style="color: #555; font-size: 13px")
-        return
-    index, row = selected
-    run = runs[index]
-    if row >= run.model.employees.n:
-        return
-    state = network.employee_state(run, row)
-    _text("h3", f"Employee {row} ({run.label})", cls="aligned-inspector-title",
-          style="font-size: 15px; margin: 4px 0")
-    rows = []
-    for key, value in state.items():
-        if isinstance(value, dict):
-            continue
-        text = f"{value:.3f}" if isinstance(value, float) else str(value)
-        rows.append(rv.Html(tag="tr", children=[rv.Html(tag="td", children=[key]),
-                                                 rv.Html(tag="td", class_="num",
-                                                         children=[text])]))
-    rv.Html(tag="table", class_="aligned-table aligned-inspector", children=rows)
-    tables = [k for k, v in state.items() if isinstance(v, dict)]
-    if not tables:
-        return
-    by_function = [k for k in tables if k != "effort split"]
-    functions = list(state[by_function[0]])
-    head = rv.Html(tag="tr", children=[rv.Html(tag="th", children=[t])
-                                       for t in ("", *functions)])
-    body = [rv.Html(tag="tr", children=[rv.Html(tag="td", children=[k]), *[
-        rv.Html(tag="td", class_="num", children=[f"{state[k][f]:.2f}"]) for f in functions]])
-        for k in by_function]
-    rv.Html(tag="table", class_="aligned-table", style_="margin-top: 8px",
-            children=[head, *body])
-    split = state["effort split"]
-    _text("div", "effort split: " + ", ".join(f"{t} {v:.0%}" for t, v in split.items()),
-          style="font-size: 13px; margin-top: 6px")
 
 
 @solara.component
@@ -477,8 +475,10 @@ def FirmView(viewer: Viewer) -> None:
             solara.display(viewer.pictures[0].widget)
             with rv.Html(tag="div", style_="" if compare else "display: none"):
                 solara.display(viewer.pictures[1].widget)
-            with solara.Column(style={"min-width": "280px"}):
-                Inspector(viewer)
+            with rv.Html(tag="div", style_="min-width: 280px"):
+                solara.display(viewer.inspector)
+                with rv.Html(tag="div", style_="margin-top: 8px"):
+                    solara.display(viewer.skills)
 
 
 @solara.component

@@ -8,8 +8,15 @@ reads them at import time.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
 
 from sim.errors import InputError
 from sim.viz.plot import PLOTLY_JS_DIR
@@ -61,3 +68,42 @@ def serve(host: str = "127.0.0.1", port: int = 8765, scenario: str | None = None
     config = uvicorn.Config("solara.server.starlette:app", host=host, port=port,
                             log_level="warning", ws="auto", lifespan="on")
     uvicorn.Server(config).run()
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listens on now (for tests and measurements)."""
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running(log: Path, scenario: str | None = None, port: int | None = None,
+            timeout: float = 60.0) -> Iterator[str]:
+    """`aligned viz` in a subprocess on a free loopback port, until the block ends; yields the
+    base URL once the page answers. Its output goes to `log`."""
+    port = port or free_port()
+    args = [sys.executable, "-m", "sim.cli", "viz", "--port", str(port)]
+    with log.open("w") as out:
+        proc = subprocess.Popen([*args, *([scenario] if scenario else [])], stdout=out,
+                                stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/", timeout=5) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    failure = "the visualizer did not start:\n" + log.read_text()
+                    raise RuntimeError(failure) from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
