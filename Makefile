@@ -1,11 +1,16 @@
-# Two commands: `make run` (the main job) and `make test` (the whole suite).
-# Both create the virtual environment in .venv on first use.
+# Two commands: `make run` (the visualizer: prints its address) and `make test` (the whole
+# suite). Both create the virtual environment in .venv on first use.
+# `make run SCENARIO=efficiency_kpi PORT=8766` opens another scenario or port;
+# `make summary` prints the baseline firm's ten-year summary in the terminal.
 SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 PIP_FLAGS := --disable-pip-version-check --quiet
 
-.PHONY: run test lint bench reference clean
+SCENARIO ?=
+PORT ?= 8765
+
+.PHONY: run summary test browser lint bench reference clean
 
 $(BIN)/python:
 	@py=$$(scripts/find_python.sh) || exit 1; \
@@ -22,13 +27,18 @@ $(VENV)/.installed-dev: $(BIN)/python pyproject.toml
 	@touch $@ $(VENV)/.installed
 
 run: $(VENV)/.installed
+	$(BIN)/aligned viz $(SCENARIO) --port $(PORT)
+
+summary: $(VENV)/.installed
 	$(BIN)/aligned run baseline
 
-test: $(VENV)/.installed-dev
-	@mkdir -p .scratch
+test: $(VENV)/.installed-dev browser
 	$(BIN)/ruff check .
 	@mkdir -p .scratch
 	$(BIN)/python -m pytest --basetemp=.scratch/pytest
+
+browser:
+	@scripts/ensure_chromium.sh
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

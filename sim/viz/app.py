@@ -1,0 +1,555 @@
+"""The visualizer's page: pick a scenario, change its policies, play it, compare two schemes.
+
+Built with plain Solara components rather than Mesa's `SolaraViz`: SolaraViz watches one
+model, applies its parameters only on reset and has neither grouped controls with
+tooltips nor a second run to compare with, which are what this page is for. The model is
+still a Mesa model and its measures come from its Mesa `DataCollector`.
+
+Each browser tab gets its own `Viewer` (its session, its widgets and its player). The
+charts and the firm picture are plotly widgets made once per tab and updated in place;
+only the view on screen is redrawn while playing.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import reacton.ipyvuetify as rv
+import solara
+
+from sim import scenario as scenarios
+from sim.errors import InputError
+from sim.params import GROUPS, SCHEME_NAMES
+from sim.viz import charts, controls, export, network, panels
+from sim.viz.frames import FrameSignal
+from sim.viz.player import DEFAULT_SPEED, SPEEDS, Player
+from sim.viz.session import DEFAULT_SCENARIO, Comparison, Session
+
+SCENARIO_ENV = "ALIGNED_VIZ_SCENARIO"  # the scenario a new tab opens (set by `aligned viz`)
+VIEWS = ("Charts", "Firm", "Story", "Export")
+COMPARE_KINDS = ("scheme", "scenario")
+SUMMARY_WEEKS = 13  # the compare table averages the last quarter
+SUMMARY = (  # (chart key, series index) of the measures in the compare table
+    ("trust", 0), ("customers", 0), ("customers", 1), ("engagement", 0), ("engagement", 2),
+    ("service", 0), ("service", 1), ("finance", 0), ("finance", 1), ("people", 2),
+    ("knowledge", 0), ("alignment", 0), ("alignment", 1),
+)
+HOW_TO_USE = (
+    "Step advances one week; Play runs to the scenario's horizon at the chosen speed "
+    "(weeks per second); Reset goes back to week 0. Parameters change the running firm at "
+    "once, except the firm's size and the seed, which apply on Reset. Hover a parameter's "
+    "name for what it means, its unit, range and default. Compare runs a second firm on the "
+    "same seed under another incentive scheme or scenario: solid lines are run A, dashed "
+    "lines run B, and the shaded band is the gap on the chart's headline measure. In the "
+    "Firm view, click a person to see their state."
+)
+CSS = """
+.aligned-charts { display: flex; flex-wrap: wrap; gap: 6px; }
+.aligned-table td, .aligned-table th { padding: 1px 10px 1px 0; font-size: 13px; text-align: left; }
+.aligned-table td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.aligned-better { color: #2e7d32; font-weight: bold; }
+.aligned-worse { color: #c62828; font-weight: bold; }
+.aligned-story p { margin-bottom: 6px; }
+.aligned-story h3 { margin-top: 12px; font-size: 15px; letter-spacing: 0.04em; }
+"""
+
+
+def _closed_event() -> threading.Event:
+    """Set when this tab's kernel closes (so a player left running stops with it)."""
+    from solara.server import kernel_context
+
+    if kernel_context.has_current_context():
+        return kernel_context.get_current_context().closed_event
+    return threading.Event()
+
+
+def initial_scenario() -> str:
+    """The scenario a new tab opens: `aligned viz SCENARIO`, else the baseline."""
+    return os.environ.get(SCENARIO_ENV) or DEFAULT_SCENARIO
+
+
+class Viewer:
+    """Everything one browser tab owns: its session, widgets, player and page state.
+
+    What changes at every frame (charts, pictures, status line, tables) is set on widgets
+    directly by `draw()`; Solara re-renders the page only when the user changes something.
+    """
+
+    def __init__(self, scenario_name: str) -> None:
+        self.message = solara.reactive("")
+        try:
+            self.session = Session(scenario_name)
+        except InputError as exc:
+            self.message.value = f"{exc}; showing {DEFAULT_SCENARIO} instead"
+            self.session = Session(DEFAULT_SCENARIO)
+        self.board = charts.ChartBoard()
+        self.pictures = [network.FirmPicture(on_select=self._selector(i)) for i in range(2)]
+        self.status = panels.StatusLine()
+        self.compare_table = panels.Table(css_class="aligned-compare-table")
+        self.inspector = panels.Table(css_class="aligned-inspector")
+        self.skills = panels.Table(css_class="aligned-skills")
+        self.signal = FrameSignal()
+        self._closed = _closed_event()
+        self.player = Player(self.session, self.draw, self.signal.wait_drawn, self._stopped,
+                             alive=lambda: not self._closed.is_set())
+        self.revision = solara.reactive(0)  # bumped when the runs are rebuilt: every panel
+        self.edits = solara.reactive(0)  # bumped when a parameter changes: the controls only
+        self.playing = solara.reactive(False)
+        self.view = solara.reactive(VIEWS[0])
+        self.speed = solara.reactive(DEFAULT_SPEED)
+        # plain attributes, read by the player's thread; no reactive value is read here, as
+        # this runs while the page renders and reading one would tie the page to it
+        self.shown = VIEWS[0]
+        self.selected: tuple[int, int] | None = None
+        self.update_view()
+
+    # --- drawing -------------------------------------------------------------------------
+    def draw(self) -> None:
+        """Update what is on screen from the runs, then tell the page a frame is due."""
+        self.update_view()
+        self.signal.sent()
+
+    def update_view(self) -> None:
+        """Bring the status line and the view on screen up to date with the runs."""
+        session = self.session
+        with session.lock:
+            runs = list(session.runs)
+            self._update_status(runs)
+            if self.shown == "Charts":
+                self.board.update(runs)
+                self._update_compare_table(runs)
+            elif self.shown == "Firm":
+                for picture, run in zip(self.pictures, runs, strict=False):
+                    picture.show(run)
+                self._update_inspector(runs)
+
+    def _update_status(self, runs: list) -> None:
+        session, player = self.session, self.player
+        week = session.week
+        labels = " vs ".join(run.label for run in runs)
+        stats = ""
+        if player.playing and player.frames:
+            stats = (f"{player.weeks_per_second():.1f} weeks/s · model "
+                     f"{player.model_ms_per_week():.1f} ms/week · view "
+                     f"{player.draw_ms_per_frame():.0f} ms/frame")
+        with self.status.hold_sync():
+            self.status.week = week
+            self.status.line = (f"year {week / 52:.1f} of {session.horizon / 52:.0f} · seed "
+                                f"{session.seed} · {labels}")
+            self.status.stats = stats
+
+    def _update_compare_table(self, runs: list) -> None:
+        if len(runs) < 2 or not runs[0].week:
+            self.compare_table.clear()
+            return
+        rows = []
+        for key, index in SUMMARY:
+            series = charts.CHARTS_BY_KEY[key].series[index]
+            a, b = (float(np.mean(charts.values(run, series)[-SUMMARY_WEEKS:])) for run in runs)
+            gap = b - a
+            cls = "num"
+            if series.better and abs(gap) > 1e-9 * max(abs(a), abs(b), 1):
+                cls += " aligned-better" if gap * series.better > 0 else " aligned-worse"
+            rows.append([series.label, (_number(a), "num"), (_number(b), "num"),
+                         (("+" if gap > 0 else "") + _number(gap), cls)])
+        head = [f"mean of the last {SUMMARY_WEEKS} weeks", runs[0].label, runs[1].label, "B − A"]
+        self.compare_table.show(rows, head, note="Green: B does better on that measure; red: "
+                                "worse. Charts: solid = A, dashed = B, shading = the gap.")
+
+    def _update_inspector(self, runs: list) -> None:
+        if self.selected is None or self.selected[0] >= len(runs):
+            self.inspector.clear("Click a person in the picture to see their state.")
+            self.skills.clear()
+            return
+        index, row = self.selected
+        run = runs[index]
+        if row >= run.model.employees.n:
+            self.inspector.clear()
+            self.skills.clear()
+            return
+        state = network.employee_state(run, row)
+        flat = [[key, (f"{v:.3f}" if isinstance(v, float) else str(v), "num")]
+                for key, v in state.items() if not isinstance(v, dict)]
+        self.inspector.show(flat, title=f"Employee {row} ({run.label})")
+        tables = [k for k, v in state.items() if isinstance(v, dict) and k != "effort split"]
+        if not tables:
+            self.skills.clear()
+            return
+        functions = list(state[tables[0]])
+        rows = [[k, *[(f"{state[k][f]:.2f}", "num") for f in functions]] for k in tables]
+        split = ", ".join(f"{t} {v:.0%}" for t, v in state["effort split"].items())
+        self.skills.show(rows, ["", *functions], note=f"effort split: {split}")
+
+    def _selector(self, run_index: int) -> Callable[[int], None]:
+        def select(row: int) -> None:
+            self.selected = (run_index, row)
+            for i, picture in enumerate(self.pictures):
+                picture.select(row if i == run_index else None)
+            with self.session.lock:
+                self._update_inspector(list(self.session.runs))
+
+        return select
+
+    def _stopped(self) -> None:
+        self.playing.value = False
+        if self.player.error is not None:
+            self.message.value = f"playing stopped: {self.player.error}"
+        self.update_view()  # the status line drops the playing speed
+
+    # --- actions -----------------------------------------------------------------------
+    def act(self, action: Callable[[], Any], structure: bool = False) -> None:
+        """Run a user action; an `InputError` becomes the page's message line."""
+        try:
+            action()
+        except InputError as exc:
+            self.message.value = str(exc)
+            return
+        self.message.value = ""
+        if structure:
+            self.revision.value += 1
+        self.draw()
+
+    def step(self, weeks: int = 1) -> None:
+        """Advance every run, and show what it cost on the server (model, then view)."""
+        start = time.perf_counter()
+        self.session.step(weeks)
+        stepped = time.perf_counter()
+        self.draw()
+        drawn = time.perf_counter()
+        self.status.timing = (f"last step: model {1000 * (stepped - start):.0f} ms + "
+                              f"view {1000 * (drawn - stepped):.0f} ms")
+
+    def toggle_play(self) -> None:
+        """Play to the horizon (or on, past it), or pause."""
+        if self.player.playing and self.playing.value:
+            self.pause()
+            return
+        session = self.session
+        self.player.speed = self.speed.value
+        self.player.play(until=session.horizon if session.week < session.horizon else None)
+        self.playing.value = True
+
+    def pause(self) -> None:
+        """Stop playing (structural changes pause first)."""
+        self.player.pause(wait=False)
+        self.playing.value = False
+
+    def reset(self) -> None:
+        """Back to week 0 with the current parameters and seed."""
+        self.pause()
+        self.act(self.session.reset, structure=True)
+
+    def load_scenario(self, name: str) -> None:
+        """Switch scenario."""
+        self.pause()
+        self.act(lambda: self.session.load_scenario(name), structure=True)
+
+    def set_param(self, name: str, value: Any) -> str | None:
+        """Change a parameter; returns the error line if the value is refused."""
+        try:
+            self.session.set_param(name, value)
+        except InputError as exc:
+            return str(exc)
+        self.edits.value += 1
+        return None
+
+    def set_comparison(self, comparison: Comparison | None) -> None:
+        """Turn compare mode on or off, or change what B is."""
+        self.pause()
+        self.act(lambda: self.session.set_comparison(comparison), structure=True)
+
+    def show(self, view: str) -> None:
+        """Switch the main view and bring it up to date."""
+        self.shown = view
+        self.view.value = view
+        self.draw()
+
+    def close(self) -> None:
+        """Stop the player when the tab goes away."""
+        self.player.pause(wait=False)
+
+
+# --- small pieces ----------------------------------------------------------------------
+def _text(tag: str, text: str, cls: str = "", style: str = "") -> None:
+    rv.Html(tag=tag, children=[text], class_=cls, style_=style)
+
+
+def _paragraphs(text: str) -> None:
+    for block in text.strip().split("\n\n"):
+        _text("p", " ".join(block.split()))
+
+
+def _number(value: float) -> str:
+    if not np.isfinite(value):
+        return "–"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.3f}"
+
+
+# --- sidebar ---------------------------------------------------------------------------
+@solara.component
+def ScenarioPicker(viewer: Viewer) -> None:
+    """Every scenario file, with the chosen one's title."""
+    viewer.revision.use_value()
+    session = viewer.session
+    rv.Select(label="Scenario", items=scenarios.available(), v_model=session.scenario.name,
+              on_v_model=viewer.load_scenario, dense=True, hide_details=True,
+              class_="aligned-scenario-select")
+    _text("div", session.scenario.title, style="font-size: 12px; color: #555; margin: 2px 0 8px")
+
+
+@solara.component
+def RunControls(viewer: Viewer) -> None:
+    """Step / Play / Reset, speed and seed."""
+    viewer.revision.use_value()
+    playing = viewer.playing.value
+    session = viewer.session
+    with solara.Row(gap="6px"):
+        solara.Button("Step", on_click=viewer.step, disabled=playing, outlined=True,
+                      classes=["aligned-step"])
+        solara.Button("Pause" if playing else "Play", on_click=viewer.toggle_play,
+                      color="primary", classes=["aligned-play"])
+        solara.Button("Reset", on_click=viewer.reset, outlined=True, classes=["aligned-reset"])
+
+    def set_speed(value: Any) -> None:
+        viewer.speed.value = int(value)
+        viewer.player.speed = int(value)
+
+    def set_seed(text: str) -> None:
+        try:
+            seed = int(text)
+        except ValueError:
+            viewer.message.value = f"seed = {text!r} is not allowed; expected an integer ≥ 0"
+            return
+        viewer.act(lambda: session.set_seed(seed), structure=True)
+
+    seed = session.pending.get("seed", session.seed)
+    with solara.Row(gap="12px", style={"align-items": "baseline"}):
+        rv.Select(label="Speed (weeks per second)", items=list(SPEEDS),
+                  v_model=viewer.speed.value, on_v_model=set_speed, dense=True,
+                  hide_details=True, style_="max-width: 170px", class_="aligned-speed")
+        field = rv.TextField(label="Seed" + (" (on Reset)" if "seed" in session.pending else ""),
+                             v_model=str(seed), dense=True, hide_details=True,
+                             style_="max-width: 110px", class_="aligned-seed")
+        rv.use_event(field, "change", lambda *args: set_seed(str(args[-1])))
+
+
+@solara.component
+def CompareControls(viewer: Viewer) -> None:
+    """Compare mode: run B under another scheme or another scenario, on the same seed."""
+    viewer.revision.use_value()
+    session = viewer.session
+    comparison = session.comparison
+
+    def toggle(on: bool) -> None:
+        viewer.set_comparison(Comparison("scenario", session.default_compare_target())
+                              if on else None)
+
+    rv.Switch(label="Compare with a second run (B)", v_model=comparison is not None,
+              on_v_model=toggle, dense=True, hide_details=True, class_="aligned-compare")
+    if comparison is None:
+        return
+    kind = comparison.kind
+
+    def set_kind(value: str) -> None:
+        target = ("shared_value" if value == "scheme" else session.default_compare_target())
+        viewer.set_comparison(Comparison(value, target))
+
+    def set_target(value: str) -> None:
+        viewer.set_comparison(Comparison(kind, value))
+
+    with solara.Row(gap="12px"):
+        rv.Select(label="B differs by", items=list(COMPARE_KINDS), v_model=kind,
+                  on_v_model=set_kind, dense=True, hide_details=True,
+                  style_="max-width: 130px", class_="aligned-compare-kind")
+        items = list(SCHEME_NAMES) if kind == "scheme" else scenarios.available()
+        rv.Select(label="B's " + kind, items=items, v_model=comparison.target,
+                  on_v_model=set_target, dense=True, hide_details=True,
+                  class_="aligned-compare-target")
+    _text("div", "Same seed for both; your parameter changes apply to both runs.",
+          style="font-size: 12px; color: #555")
+
+
+@solara.component
+def ParamsPanel(viewer: Viewer) -> None:
+    """The parameters of one group at a time, generated from the declaration."""
+    viewer.revision.use_value()
+    viewer.edits.use_value()
+    group, set_group = solara.use_state("incentives" if "incentives" in GROUPS else GROUPS[0])
+    session = viewer.session
+    values = session.values()
+    changed = session.changes()
+    by_group = controls.grouped()
+    items = [{"text": controls.group_title(g), "value": g} for g in GROUPS]
+    rv.Select(label="Parameters", items=items, v_model=group, on_v_model=set_group,
+              dense=True, hide_details=True, class_="aligned-group")
+    waiting = session.pending_reset()
+    with solara.Row(style={"align-items": "baseline", "margin": "4px 0"}):
+        _text("span", f"{len(changed)} changed from the scenario"
+              + (f"; {len(waiting)} wait for Reset" if waiting else ""),
+              cls="aligned-params-summary", style="font-size: 12px; color: #555")
+        if changed:
+            def undo() -> None:
+                viewer.pause()
+                viewer.act(lambda: session.load_scenario(session.scenario.name, session.seed),
+                           structure=True)
+
+            solara.Button("Undo changes", on_click=undo, text=True, small=True,
+                          classes=["aligned-undo"])
+    for spec in by_group[group]:
+        controls.ParamControl(spec, values[spec.param.name], viewer.set_param,
+                              pending=spec.param.name in session.pending)
+
+
+@solara.component
+def Sidebar(viewer: Viewer) -> None:
+    """The sidebar: scenario, run controls, compare, parameters."""
+    ScenarioPicker(viewer)
+    RunControls(viewer)
+    rv.Divider(class_="my-2")
+    CompareControls(viewer)
+    rv.Divider(class_="my-2")
+    ParamsPanel(viewer)
+
+
+# --- main area -------------------------------------------------------------------------
+@solara.component
+def Header(viewer: Viewer) -> None:
+    """Scenario title, the status line (week, runs, speed) and any message."""
+    viewer.revision.use_value()
+    _text("h2", viewer.session.scenario.title, style="font-size: 18px; margin: 0")
+    solara.display(viewer.status)
+    if viewer.message.value:
+        rv.Alert(type="error", dense=True, text=True, children=[viewer.message.value],
+                 class_="aligned-message mt-1 mb-1")
+
+
+@solara.component
+def ViewTabs(viewer: Viewer) -> None:
+    """Which view the main area shows."""
+    solara.ToggleButtonsSingle(value=viewer.view.value, values=list(VIEWS),
+                               on_value=viewer.show, classes=["aligned-views"])
+
+
+def _panel(viewer: Viewer, view: str, cls: str) -> rv.Html:
+    """The container of one view: on the page always, shown only when chosen (the widgets in
+    it keep their state, and a view that is not shown is not redrawn)."""
+    shown = viewer.view.value == view
+    return rv.Html(tag="div", class_=cls, style_="" if shown else "display: none")
+
+
+@solara.component
+def ChartsView(viewer: Viewer) -> None:
+    """The live charts, with the comparison table and what to notice."""
+    viewer.view.use_value()
+    viewer.revision.use_value()
+    notice = viewer.session.scenario.narrative.get("things_to_notice", "")
+    with _panel(viewer, "Charts", "aligned-charts-view"):
+        if notice:
+            _text("div", "What to notice: " + " ".join(notice.split()),
+                  style="font-size: 13px; color: #37474f; max-width: 880px")
+        with rv.Html(tag="div", style_="margin: 6px 0"):
+            solara.display(viewer.compare_table)
+        with rv.Html(tag="div", class_="aligned-charts"):
+            for chart in viewer.board.charts:
+                solara.display(chart.widget)
+
+
+@solara.component
+def FirmView(viewer: Viewer) -> None:
+    """Teams around their managers, colour = engagement, lines = trust; click to inspect."""
+    viewer.view.use_value()
+    viewer.revision.use_value()
+    compare = len(viewer.session.runs) > 1
+    with _panel(viewer, "Firm", "aligned-firm-view"):
+        _text("div", "Each cluster is a team around its manager (square). Colour: engagement. "
+              "Lines: trust between colleagues and in the manager (red low, blue high). "
+              "Faded dots are vacant positions.", style="font-size: 13px; color: #37474f")
+        with solara.Row(style={"flex-wrap": "wrap", "align-items": "flex-start"}):
+            solara.display(viewer.pictures[0].widget)
+            with rv.Html(tag="div", style_="" if compare else "display: none"):
+                solara.display(viewer.pictures[1].widget)
+            with rv.Html(tag="div", style_="min-width: 280px"):
+                solara.display(viewer.inspector)
+                with rv.Html(tag="div", style_="margin-top: 8px"):
+                    solara.display(viewer.skills)
+
+
+@solara.component
+def StoryView(viewer: Viewer) -> None:
+    """The scenario's narrative, in the shape of NetLogo's Info tab."""
+    viewer.view.use_value()
+    viewer.revision.use_value()
+    session = viewer.session
+    stories = [session.scenario]
+    if session.comparison is not None and session.comparison.kind == "scenario":
+        stories.append(scenarios.load(session.comparison.target))
+    labels = [run.label for run in session.runs]
+    with _panel(viewer, "Story", "aligned-story"), rv.Html(tag="div",
+                                                            style_="max-width: 860px"):
+        for i, spec in enumerate(stories):
+            prefix = f"{labels[i]}: " if len(stories) > 1 else ""
+            _text("h2", prefix + spec.title, style="font-size: 17px; margin-top: 8px")
+            _paragraphs(spec.description)
+            sections = [("WHAT IS IT", "what_it_is"), ("HOW IT WORKS", "how_it_works"),
+                        ("THINGS TO NOTICE", "things_to_notice"),
+                        ("THINGS TO TRY", "things_to_try"),
+                        ("CREDITS AND REFERENCES", "sources")]
+            for heading, key in sections:
+                text = spec.narrative.get(key)
+                if text:
+                    _text("h3", heading)
+                    _paragraphs(text)
+        _text("h3", "HOW TO USE IT")
+        _paragraphs(HOW_TO_USE)
+
+
+@solara.component
+def ExportView(viewer: Viewer) -> None:
+    """Downloads: charts as HTML or PNG, the run's data as CSV."""
+    viewer.view.use_value()
+    viewer.revision.use_value()
+    session = viewer.session
+    stem = export.file_stem(session).rsplit("-week", 1)[0]
+    png = export.png_renderer()
+    with _panel(viewer, "Export", "aligned-export-view"):
+        _text("p", "Everything is exported at the week reached when you click, for every run "
+              "on screen.")
+        with solara.Row(gap="12px"):
+            solara.FileDownload(lambda: export.charts_html(session), f"{stem}-charts.html",
+                                label="Charts (HTML)", mime_type="text/html")
+            if png:
+                solara.FileDownload(lambda: export.charts_png_zip(session),
+                                    f"{stem}-charts-png.zip", label="Charts (PNG, zip)",
+                                    mime_type="application/zip")
+            solara.FileDownload(lambda: export.runs_csv(session), f"{stem}-data.csv",
+                                label="Data (CSV)", mime_type="text/csv")
+        if not png:
+            _text("p", "PNG export needs Chromium (apt-get install chromium); the HTML export "
+                  "opens in any browser and can save PNGs from each chart's toolbar.",
+                  style="color: #555")
+
+
+@solara.component
+def Page() -> None:
+    """The visualizer."""
+    viewer = solara.use_memo(lambda: Viewer(initial_scenario()), [])
+    solara.use_effect(lambda: viewer.close, [])
+    solara.Title("Aligned: incentives at work")
+    solara.Style(CSS)
+    with solara.Sidebar():
+        Sidebar(viewer)
+    with solara.Column(style={"padding": "4px 12px"}, gap="6px"):
+        Header(viewer)
+        ViewTabs(viewer)
+        ChartsView(viewer)
+        FirmView(viewer)
+        StoryView(viewer)
+        ExportView(viewer)
+        solara.display(viewer.signal)

@@ -1,0 +1,245 @@
+"""What one browser tab watches: a scenario, the user's changes on top of it, and one run,
+or two on the same seed in compare mode.
+
+Plain Python with no Solara in it, so that its rules are tested without a browser:
+- the controls show the running model's effective parameters (`values()`), so a scheme
+  name and its weights never disagree on screen;
+- a change is checked against the declaration and applied to the running models at once,
+  except the size of the firm and the seed, which wait for Reset (`pending`);
+- your changes apply to both runs of a comparison; run B differs from run A only by its
+  incentive scheme or by its scenario's own settings.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from sim import scenario as scenarios
+from sim.errors import InputError
+from sim.incentives import resolve_params
+from sim.model import WorkplaceModel
+from sim.params import PARAMS, SCHEME_NAMES
+
+#: Parameters fixed when the model is built (the firm's size and structure): WorkplaceModel
+#: reads them only at construction, so they take effect on Reset.
+SIZE_PARAMS = frozenset(
+    name for name, p in PARAMS.items() if p.group == "firm") | {"march_dimensions"}
+SCHEME_KEYS = {"emp": "employee_scheme", "mgr": "manager_scheme"}
+DEFAULT_SCENARIO = "baseline"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Run B of compare mode: the same firm under another scheme, or another scenario."""
+
+    kind: Literal["scheme", "scenario"]
+    target: str
+
+    def __post_init__(self) -> None:
+        if self.kind == "scheme" and self.target not in SCHEME_NAMES:
+            raise InputError(f"compare scheme {self.target!r} is not allowed; expected one of "
+                             + ", ".join(SCHEME_NAMES))
+        if self.kind not in ("scheme", "scenario"):
+            raise InputError(f"compare kind {self.kind!r}: expected scheme or scenario")
+
+
+class Run:
+    """One model being watched: its label, the parameters it was built from, and its data."""
+
+    def __init__(self, label: str, params: dict[str, Any], seed: int) -> None:
+        self.label = label
+        self.params = dict(params)
+        self.seed = seed
+        self.model = WorkplaceModel(seed=seed, **params)
+
+    @property
+    def week(self) -> int:
+        """Weeks simulated so far."""
+        return self.model.steps
+
+    def step(self, weeks: int = 1) -> None:
+        """Simulate `weeks` more weeks."""
+        for _ in range(weeks):
+            self.model.step()
+
+    def apply(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Bring the running model to `params` (size parameters excepted); return what changed."""
+        target = resolve_params(params, "control")
+        changed = {k: v for k, v in target.items()
+                   if k not in SIZE_PARAMS and self.model.p[k] != v}
+        if changed:
+            self.model.set_params(**changed)
+        self.params = dict(params)
+        return changed
+
+    def series(self, measure: str) -> np.ndarray:
+        """The weekly values of one measure so far (week 1 first)."""
+        return np.asarray(self.model.datacollector.model_vars[measure], dtype=float)
+
+    def frame(self) -> pd.DataFrame:
+        """Every measure so far, one row per week (indexed by week 1..n)."""
+        frame = self.model.datacollector.get_model_vars_dataframe()
+        frame.index = pd.RangeIndex(1, len(frame) + 1, name="week")
+        return frame
+
+
+def _drop_weights_of_named_schemes(base: dict[str, Any], overrides: dict[str, Any]) -> None:
+    """Where the user picked a named scheme, the file's explicit weights give way to it."""
+    for prefix, key in SCHEME_KEYS.items():
+        if overrides.get(key, "custom") != "custom":
+            for name in [k for k in base if k.startswith(f"{prefix}_w_")]:
+                del base[name]
+
+
+class Session:
+    """A scenario, the user's changes, the seed, the comparison and the runs built from them.
+
+    Every method that reads or changes the runs holds `lock`, because the player steps the
+    runs in its own thread while the page's event handlers change parameters.
+    """
+
+    def __init__(self, scenario_name: str = DEFAULT_SCENARIO, seed: int | None = None) -> None:
+        self.lock = threading.RLock()
+        self.comparison: Comparison | None = None
+        self.runs: list[Run] = []
+        self.version = 0
+        self.load_scenario(scenario_name, seed)
+
+    # --- what the user chose ---------------------------------------------------------
+    def load_scenario(self, name: str, seed: int | None = None) -> None:
+        """Switch to a scenario: its parameters and seed, no changes of the user's, week 0."""
+        spec = scenarios.load(name)
+        with self.lock:
+            self.scenario = spec
+            self.overrides: dict[str, Any] = {}
+            self.seed = spec.seed if seed is None else self._check_seed(seed)
+            self.pending: dict[str, Any] = {}
+            if self.comparison is not None and self.comparison.kind == "scenario":
+                self.comparison = Comparison("scenario", self.default_compare_target())
+            self.reset()
+
+    def default_compare_target(self) -> str:
+        """The scenario this one is best compared with (its `compare_with`, else baseline)."""
+        names = scenarios.available()
+        for candidate in (self.scenario.compare_with, DEFAULT_SCENARIO):
+            if candidate and candidate in names and candidate != self.scenario.name:
+                return candidate
+        others = [n for n in names if n != self.scenario.name]
+        return others[0] if others else self.scenario.name
+
+    def set_param(self, name: str, value: Any) -> None:
+        """Change one parameter (checked against its declaration); raises `InputError`."""
+        if name not in PARAMS:
+            raise InputError(f"control: unknown parameter {name!r}")
+        value = PARAMS[name].check(value, "control")
+        with self.lock:
+            if name in SCHEME_KEYS.values() and value != "custom":
+                prefix = "emp" if name == "employee_scheme" else "mgr"
+                for key in [k for k in self.overrides if k.startswith(f"{prefix}_w_")]:
+                    del self.overrides[key]
+            self.overrides[name] = value
+            if name in SIZE_PARAMS:
+                if self.runs and self.runs[0].model.p[name] == value:
+                    self.pending.pop(name, None)
+                else:
+                    self.pending[name] = value
+                return
+            for run, params in zip(self.runs, self.run_params(), strict=True):
+                run.apply(params)
+
+    def set_seed(self, seed: int) -> None:
+        """Choose the seed of the next Reset."""
+        seed = self._check_seed(seed)
+        with self.lock:
+            if seed == self.seed:
+                self.pending.pop("seed", None)
+            else:
+                self.pending["seed"] = seed
+
+    def set_comparison(self, comparison: Comparison | None) -> None:
+        """Turn compare mode on (or off); both runs restart from week 0 on the same seed."""
+        if comparison is not None and comparison.kind == "scenario":
+            scenarios.locate(comparison.target)
+        with self.lock:
+            self.comparison = comparison
+            self.reset()
+
+    @staticmethod
+    def _check_seed(seed: Any) -> int:
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise InputError(f"seed = {seed!r} is not allowed; expected an integer ≥ 0")
+        return seed
+
+    # --- the runs --------------------------------------------------------------------
+    def run_params(self) -> list[dict[str, Any]]:
+        """The parameter overrides each run is built from: A, then B in compare mode."""
+        base = dict(self.scenario.params)
+        _drop_weights_of_named_schemes(base, self.overrides)
+        first = {**base, **self.overrides}
+        if self.comparison is None:
+            return [first]
+        if self.comparison.kind == "scheme":
+            second = {k: v for k, v in first.items()
+                      if k not in SCHEME_KEYS.values() and not k.startswith(("emp_w_", "mgr_w_"))}
+            second.update(employee_scheme=self.comparison.target,
+                          manager_scheme=self.comparison.target)
+        else:
+            other = dict(scenarios.load(self.comparison.target).params)
+            _drop_weights_of_named_schemes(other, self.overrides)
+            second = {**other, **self.overrides}
+        return [first, second]
+
+    def labels(self) -> list[str]:
+        """Run names for legends and files."""
+        if self.comparison is None:
+            return [self.scenario.name]
+        second = self.comparison.target
+        if self.comparison.kind == "scheme":
+            second = f"{second} scheme"
+        return [f"A · {self.scenario.name}", f"B · {second}"]
+
+    def reset(self) -> None:
+        """Rebuild the runs at week 0 with the current parameters and the chosen seed."""
+        with self.lock:
+            self.seed = self.pending.pop("seed", self.seed)
+            self.pending.clear()
+            self.runs = [Run(label, params, self.seed)
+                         for label, params in zip(self.labels(), self.run_params(), strict=True)]
+            self.version += 1
+
+    def step(self, weeks: int = 1) -> None:
+        """Advance every run by `weeks` weeks."""
+        with self.lock:
+            for run in self.runs:
+                run.step(weeks)
+
+    # --- what the page shows ----------------------------------------------------------
+    @property
+    def week(self) -> int:
+        """Weeks simulated so far."""
+        return self.runs[0].week
+
+    @property
+    def horizon(self) -> int:
+        """The scenario's length in weeks (where Play stops)."""
+        return self.scenario.steps
+
+    def values(self) -> dict[str, Any]:
+        """Each control's value: what run A uses now, or what waits for Reset."""
+        with self.lock:
+            return {**self.runs[0].model.p, **{k: v for k, v in self.pending.items()
+                                               if k != "seed"}}
+
+    def changes(self) -> dict[str, Any]:
+        """The user's changes that differ from the scenario's own values."""
+        values = resolve_params(self.scenario.params, "scenario")
+        return {k: v for k, v in self.values().items() if values[k] != v}
+
+    def pending_reset(self) -> list[str]:
+        """Names of the changes that wait for Reset."""
+        return sorted(self.pending)

@@ -1,0 +1,388 @@
+"""The visualizer's parts without a browser: controls, session, charts, firm picture, player,
+export and the `aligned viz` command."""
+
+from __future__ import annotations
+
+import io
+import re
+import socket
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim import scenario as scenarios
+from sim.errors import InputError
+from sim.measures import REPORTERS
+from sim.params import GROUPS, PARAMS
+from sim.runner import simulate
+from sim.viz import charts, controls, export, network
+from sim.viz.player import Player
+from sim.viz.session import SIZE_PARAMS, Comparison, Session
+
+SMALL = {"n_employees": 48, "n_customers": 480, "market_size": 720, "n_shareholders": 5}
+
+
+def small_session(name: str = "baseline") -> Session:
+    """A session on a small firm (size changes apply on Reset)."""
+    session = Session(name)
+    for key, value in SMALL.items():
+        session.set_param(key, value)
+    session.reset()
+    return session
+
+
+# --- controls ---------------------------------------------------------------------------
+def test_every_parameter_has_a_control_built_from_its_declaration():
+    """One control per declared parameter, holding that very declaration."""
+    assert set(controls.CONTROLS) == set(PARAMS)
+    for name, spec in controls.CONTROLS.items():
+        assert spec.param is PARAMS[name]
+    assert sum(len(v) for v in controls.grouped().values()) == len(PARAMS)
+    assert list(controls.grouped()) == list(GROUPS)
+
+
+def test_sliders_put_the_ends_and_the_default_on_their_steps():
+    """A slider can reach its range's ends and show the default exactly."""
+    for spec in controls.CONTROLS.values():
+        if spec.kind != "slider":
+            continue
+        p = spec.param
+        for value in (p.low, p.high, p.default):
+            ratio = (value - p.low) / spec.step
+            assert abs(ratio - round(ratio)) < 1e-6, (p.name, value, spec.step)
+        assert (p.high - p.low) / spec.step <= controls.MAX_SLIDER_POSITIONS
+
+
+def test_control_kinds_follow_the_declared_type():
+    """Booleans switch, choices select, wide ranges are typed in."""
+    kinds = {name: spec.kind for name, spec in controls.CONTROLS.items()}
+    assert kinds["customized_work"] == "switch"
+    assert kinds["employee_scheme"] == "select"
+    assert kinds["meeting_hours"] == "slider"
+    assert kinds["n_customers"] == "number"  # 10 .. 500,000 cannot be aimed with a slider
+
+
+def test_tooltips_carry_doc_unit_range_and_default():
+    """The tooltip is the declaration in words; size parameters say they wait for Reset."""
+    tip = controls.CONTROLS["meeting_hours"].tooltip
+    p = PARAMS["meeting_hours"]
+    assert p.doc in tip and p.unit in tip and p.allowed in tip and str(p.default) in tip
+    assert "Reset" in controls.CONTROLS["n_employees"].tooltip
+    assert "Reset" not in tip
+
+
+# --- session ----------------------------------------------------------------------------
+def test_session_matches_a_plain_run_of_the_scenario():
+    """What the page shows is the model `aligned run` runs: same parameters, same seed."""
+    session = Session("efficiency_kpi")
+    session.step(15)
+    spec = scenarios.load("efficiency_kpi")
+    _, frame = simulate(spec.params, spec.seed, 15)
+    pd.testing.assert_frame_equal(session.runs[0].frame(), frame, check_names=False)
+
+
+def test_a_control_changes_the_running_model_at_once():
+    """A policy change applies to the running firm, and the history so far is kept."""
+    session = small_session()
+    session.step(3)
+    session.set_param("meeting_hours", 20.0)
+    assert session.runs[0].model.p["meeting_hours"] == 20.0
+    assert session.week == 3
+    session.step(5)
+    changed = session.runs[0].series("effort_total")
+    other = small_session()
+    other.step(8)
+    assert np.allclose(changed[:3], other.runs[0].series("effort_total")[:3])
+    assert changed[-1] < other.runs[0].series("effort_total")[-1]  # meetings eat the week
+    assert session.changes() == {**SMALL, "meeting_hours": 20.0}
+
+
+def test_size_and_seed_wait_for_reset():
+    """The firm's size and the seed change only on Reset, and the page can say so."""
+    session = small_session()
+    session.set_param("n_employees", 64)
+    session.set_seed(7)
+    assert session.runs[0].model.employees.n == SMALL["n_employees"]
+    assert session.pending_reset() == ["n_employees", "seed"]
+    assert session.values()["n_employees"] == 64
+    session.reset()
+    assert session.runs[0].model.employees.n == 64
+    assert session.seed == 7
+    assert session.pending_reset() == []
+    assert "n_employees" in SIZE_PARAMS
+
+
+def test_scheme_and_weights_stay_consistent():
+    """A weight moved by hand makes the scheme custom; picking a scheme again restores its
+    weights."""
+    session = small_session()
+    session.set_param("emp_w_throughput", 0.9)
+    p = session.runs[0].model.p
+    assert p["employee_scheme"] == "custom" and p["emp_w_throughput"] == 0.9
+    session.set_param("employee_scheme", "efficiency_kpi")
+    p = session.runs[0].model.p
+    assert p["employee_scheme"] == "efficiency_kpi" and p["emp_w_throughput"] == 1.0
+
+
+def test_bad_control_values_are_refused_with_the_key_the_value_and_the_range():
+    """A value outside the declaration is an InputError naming what is allowed."""
+    session = small_session()
+    with pytest.raises(InputError, match=r"meeting_hours = 99.0 .* \[0, 30\]"):
+        session.set_param("meeting_hours", 99.0)
+    assert session.runs[0].model.p["meeting_hours"] == PARAMS["meeting_hours"].default
+    with pytest.raises(InputError, match="unknown parameter"):
+        session.set_param("no_such_thing", 1)
+    with pytest.raises(InputError, match="seed"):
+        session.set_seed(-1)
+
+
+def test_compare_by_scheme_runs_the_same_firm_under_another_scheme():
+    """Run B shares the seed and the user's changes and differs only by its scheme."""
+    session = small_session("efficiency_kpi")
+    session.set_param("meeting_hours", 4.0)
+    session.set_comparison(Comparison("scheme", "shared_value"))
+    a, b = session.runs
+    assert a.seed == b.seed == session.seed
+    assert a.model.p["employee_scheme"] == "efficiency_kpi"
+    assert b.model.p["employee_scheme"] == b.model.p["manager_scheme"] == "shared_value"
+    assert a.model.p["meeting_hours"] == b.model.p["meeting_hours"] == 4.0
+    differ = {k for k in PARAMS if a.model.p[k] != b.model.p[k]}
+    scheme_keys = {"employee_scheme", "manager_scheme", "profit_share_rate",
+                   "employee_equity_share", "relative_evaluation", "forced_exit_share"}
+    assert differ <= scheme_keys | {k for k in PARAMS if k.startswith(("emp_w_", "mgr_w_"))}
+    session.set_param("credit_fairness", 0.3)  # a change applies to both runs
+    assert a.model.p["credit_fairness"] == b.model.p["credit_fairness"] == 0.3
+    assert session.labels() == ["A · efficiency_kpi", "B · shared_value scheme"]
+
+
+def test_compare_by_scenario_diverges_on_customer_trust():
+    """The strategist's question: shared value against a throughput KPI, same seed, one year.
+    Customer trust in the firm ends higher under shared value in each of three seeds."""
+    for seed in (1, 2, 3):
+        session = Session("efficiency_kpi", seed=seed)
+        session.set_comparison(Comparison("scenario", "shared_value"))
+        session.step(52)
+        a, b = (run.series("trust_customer_firm")[-1] for run in session.runs)
+        assert b - a > 0.1, (seed, a, b)
+
+
+def test_loading_a_scenario_forgets_changes_and_keeps_compare_kind():
+    """A new scenario starts clean at week 0; a scenario comparison follows its compare_with."""
+    session = Session("baseline")
+    session.set_param("meeting_hours", 2.0)
+    session.set_comparison(Comparison("scenario", "shared_value"))
+    session.step(2)
+    session.load_scenario("efficiency_kpi")
+    assert session.week == 0 and session.changes() == {}
+    assert session.comparison == Comparison("scenario", "balanced_scorecard")
+    with pytest.raises(InputError, match="unknown scenario"):
+        session.load_scenario("no_such_scenario")
+    with pytest.raises(InputError, match="compare scheme"):
+        Comparison("scheme", "no_such_scheme")
+
+
+# --- charts -----------------------------------------------------------------------------
+def test_thinning_keeps_ends_bounds_points_and_does_not_jitter():
+    """At most about MAX_POINTS points, always the first and last, and the points kept stay
+    put while the stride holds."""
+    for n in (0, 1, 10, 260, 261, 520, 1000, 5000):
+        idx = charts.thinned(n, 260)
+        assert len(idx) <= 261
+        if n:
+            assert idx[0] == 0 and idx[-1] == n - 1
+            assert np.all(np.diff(idx) > 0)
+    grid_a, grid_b = charts.thinned(600, 260), charts.thinned(602, 260)
+    assert set(grid_a[:-1]) <= set(grid_b)
+
+
+def test_json_values_are_short_and_nan_free():
+    """Five significant digits, and no NaN (JSON has none)."""
+    assert charts.jsonable(np.array([0.123456789, 12345.678])) == [0.0, 12346.0]
+    assert charts.jsonable(np.array([0.123456789])) == [0.12346]
+    assert charts.jsonable(np.array([1.0, np.nan])) == [1.0, None]
+
+
+def test_compare_traces_dash_b_and_shade_the_headline_gap():
+    """Single run: one line per series; compare: A solid, B dashed, the gap shaded once."""
+    spec = charts.CHARTS_BY_KEY["trust"]
+    single = charts.trace_styles(spec, ["baseline"])
+    assert len(single) == len(spec.series)
+    pair = charts.trace_styles(spec, ["A · x", "B · y"])
+    assert len(pair) == 2 * len(spec.series)
+    assert [t["line"]["dash"] for t in pair[:2]] == ["solid", "dash"]
+    shaded = [i for i, t in enumerate(pair) if t.get("fill") == "tonexty"]
+    assert shaded == [2 * spec.headline + 1]
+
+
+def test_live_chart_sends_the_runs_history_and_the_gap():
+    """An update sends every series of every run up to the current week."""
+    session = small_session("efficiency_kpi")
+    session.set_comparison(Comparison("scenario", "shared_value"))
+    session.step(6)
+    chart = charts.LiveChart(charts.CHARTS_BY_KEY["customers"])
+    chart.update(session.runs)
+    traces = chart.widget.traces
+    assert len(traces) == 4
+    assert all(len(t["y"]) == 6 for t in traces)
+    assert traces[0]["y"][-1] == session.runs[0].series("customers")[-1]
+    assert "B − A" in chart.widget.plot_layout["title"]["text"]
+    session.step(1)
+    chart.update(session.runs)
+    assert all(len(t["y"]) == 7 for t in chart.widget.traces)
+
+
+def test_quits_are_summed_over_a_rolling_quarter():
+    """The quits line is the number of quits in the last 13 weeks."""
+    session = small_session()
+    session.step(30)
+    series = charts.CHARTS_BY_KEY["people"].series[2]
+    rolled = charts.values(session.runs[0], series)
+    quits = session.runs[0].series("quits")
+    assert rolled[-1] == quits[-13:].sum() and rolled[5] == quits[:6].sum()
+
+
+# --- the firm picture --------------------------------------------------------------------
+def test_members_sit_around_their_manager():
+    """Each employee is within the team radius of their own manager's square."""
+    session = Session("baseline")
+    team = session.runs[0].model.employees.team
+    people, managers = network.positions(team, int(team.max()) + 1)
+    distance = np.linalg.norm(people - managers[team], axis=1)
+    assert np.allclose(distance, network.TEAM_RADIUS)
+
+
+def test_firm_picture_draws_every_tie_and_spoke_and_reports_clicks():
+    """Lines: one per live collaboration pair and one spoke per present person; a click on a
+    person names their row."""
+    session = small_session()
+    session.step(4)
+    clicked = []
+    picture = network.FirmPicture(on_select=clicked.append)
+    picture.show(session.runs[0])
+    emp = session.runs[0].model.employees
+    lines = picture.widget.traces[:network.N_LINES]
+    segments = sum(t["x"].count(None) for t in lines)
+    pairs = {tuple(sorted(e)) for e in zip(emp.edge_src, emp.edge_dst, strict=True)
+             if emp.active[e[0]] and emp.active[e[1]]}
+    assert segments == len(pairs) + int(emp.active.sum())
+    people = picture.widget.traces[network.N_LINES]
+    assert len(people["x"]) == emp.n
+    picture._clicked(network.N_LINES, 7)
+    picture._clicked(0, 3)  # a click on a line selects nobody
+    assert clicked == [7]
+    picture.select(7)
+    assert picture.widget.traces[-1]["x"] == [picture.people_xy[7, 0]]
+
+
+def test_employee_state_reads_the_arrays():
+    """The inspector shows what the model holds for that person."""
+    session = small_session()
+    session.step(3)
+    emp = session.runs[0].model.employees
+    row = int(np.flatnonzero(emp.active)[0])
+    state = network.employee_state(session.runs[0], row)
+    assert state["engagement"] == emp.engagement[row]
+    assert state["trust in manager"] == emp.trust_in_manager()[row]
+    assert list(state["effort split"].values()) == list(emp.shares[row])
+    assert sum(state["effort split"].values()) == pytest.approx(1.0)
+    with pytest.raises(IndexError):
+        network.employee_state(session.runs[0], emp.n)
+
+
+# --- the player ----------------------------------------------------------------------------
+def test_player_stops_at_the_horizon_having_drawn_every_batch():
+    """Play runs to the week asked, never past it, drawing after every batch of weeks."""
+    session = small_session()
+    drawn, stopped = [], threading.Event()
+    player = Player(session, lambda: drawn.append(session.week), on_stop=stopped.set)
+    player.speed = 52
+    player.play(until=20)
+    assert stopped.wait(20)
+    assert session.week == 20
+    assert drawn[-1] == 20 and drawn == sorted(drawn)
+    assert sum(f.weeks for f in player.frames) == 20
+
+
+def test_pause_stops_the_player():
+    """Pause ends the play thread; the weeks stop advancing."""
+    session = small_session()
+    player = Player(session, lambda: None)
+    player.speed = 20
+    player.play()
+    threading.Event().wait(0.8)
+    player.pause()
+    assert not player.playing
+    week = session.week
+    threading.Event().wait(0.4)
+    assert session.week == week > 0
+
+
+def test_player_reports_an_error_instead_of_dying_silently():
+    """An exception while drawing stops playing and is kept for the page to show."""
+    session = small_session()
+    stopped = threading.Event()
+
+    def broken() -> None:
+        raise RuntimeError("no drawing today")
+
+    player = Player(session, broken, on_stop=stopped.set)
+    player.play()
+    assert stopped.wait(10)
+    assert "no drawing today" in str(player.error)
+
+
+# --- export --------------------------------------------------------------------------------
+def test_csv_export_has_every_measure_for_every_run_and_week():
+    """One row per run and week, the measures of the DataCollector as columns."""
+    session = small_session("efficiency_kpi")
+    session.set_comparison(Comparison("scheme", "shared_value"))
+    session.step(4)
+    frame = pd.read_csv(io.StringIO(export.runs_csv(session)))
+    assert len(frame) == 8
+    assert list(frame.columns[:2]) == ["run", "week"]
+    assert set(REPORTERS) <= set(frame.columns)
+    b = frame[frame.run == session.runs[1].label]
+    assert np.allclose(b["customers"], session.runs[1].series("customers"))
+
+
+def test_html_export_is_standalone_with_every_chart():
+    """plotly.js is inside (the page opens offline) and each chart's title is there."""
+    session = small_session()
+    session.set_param("meeting_hours", 3.0)
+    session.step(3)
+    page = export.charts_html(session)
+    assert re.search(r"<script[^>]*\bsrc=", page) is None  # nothing fetched from elsewhere
+    assert page.count("plotly.js v") >= 1
+    for spec in charts.CHARTS:
+        assert spec.title in page
+    assert "meeting_hours" in page  # the user's changes are listed
+    assert export.file_stem(session) == "aligned-baseline-seed1-week3"
+
+
+# --- the command ----------------------------------------------------------------------------
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sim.cli", *args], capture_output=True,
+                          text=True, timeout=60)
+
+
+def test_viz_refuses_an_unknown_scenario_in_one_line():
+    """Bad input: one line naming the scenario and what exists, exit code 2."""
+    result = run_cli("viz", "no_such_scenario", "--port", "1")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "no_such_scenario" in result.stderr
+    assert "efficiency_kpi" in result.stderr
+
+
+def test_viz_refuses_a_busy_port_in_one_line():
+    """A port already taken is named, with exit code 2 and no traceback."""
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run_cli("viz", "--port", str(port))
+    assert result.returncode == 2
+    assert f"--port {port}" in result.stderr and "Traceback" not in result.stderr
