@@ -475,7 +475,7 @@ def expand(spec: Spec) -> Design:
                     is_int = PARAMS[f.name].type is int
                     record[f.name] = int(np.rint(x)) if is_int else float(x)
                 records.append(record)
-    points = pd.DataFrame.from_records(records)
+    points = pd.DataFrame(records, index=range(len(records)))  # one row even if nothing varies
     points.insert(0, "point", np.arange(len(points)))
     reps = spec.replications
     seeds = run_seeds(spec.seed, reps if spec.common_random_numbers else len(points) * reps)

@@ -126,6 +126,14 @@ def test_grid_expands_lists_holds_scalars_and_seeds_from_one_seed_sequence(tmp_p
     assert kpi["params"]["employee_scheme"] == "efficiency_kpi"
 
 
+def test_a_spec_that_varies_nothing_runs_its_replications(tmp_path):
+    """With no lists, ranges or policies, the one point runs `replications` times."""
+    spec = sweep.load_spec(write_spec(tmp_path, "steps = 5\nreplications = 3\n"))
+    design = sweep.expand(spec)
+    assert len(design.points) == 1 and len(design.tasks) == 3
+    assert len({t["seed"] for t in design.tasks}) == 3
+
+
 def test_independent_seeds_give_each_run_its_own_child(tmp_path):
     """With common_random_numbers = false every run has its own child seed."""
     spec = sweep.load_spec(write_spec(tmp_path, tiny_spec(
