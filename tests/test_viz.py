@@ -101,6 +101,20 @@ def test_a_control_changes_the_running_model_at_once():
     assert session.changes() == {**SMALL, "meeting_hours": 20.0}
 
 
+def test_undo_returns_to_the_scenario_keeping_seed_and_comparison():
+    """Undo forgets the user's changes, restarts at week 0, and keeps what B is."""
+    session = Session("efficiency_kpi", seed=4)
+    session.set_comparison(Comparison("scenario", "shared_value"))
+    session.set_param("meeting_hours", 1.0)
+    session.set_param("n_customers", 900)
+    session.step(2)
+    session.undo_changes()
+    assert session.changes() == {} and session.pending_reset() == []
+    assert session.week == 0 and session.seed == 4
+    assert session.comparison == Comparison("scenario", "shared_value")
+    assert session.runs[1].model.p["employee_scheme"] == "shared_value"
+
+
 def test_size_and_seed_wait_for_reset():
     """The firm's size and the seed change only on Reset, and the page can say so."""
     session = small_session()
@@ -229,7 +243,7 @@ def test_live_chart_sends_the_runs_history_and_the_gap():
     assert len(traces) == 4
     assert all(len(t["y"]) == 6 for t in traces)
     assert traces[0]["y"][-1] == session.runs[0].series("customers")[-1]
-    assert "B − A" in chart.widget.plot_layout["title"]["text"]
+    assert "B − A" in chart.widget.plot_layout["title"]["subtitle"]["text"]
     session.step(1)
     chart.update(session.runs)
     assert all(len(t["y"]) == 7 for t in chart.widget.traces)
