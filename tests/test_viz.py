@@ -6,8 +6,6 @@ from __future__ import annotations
 import io
 import re
 import socket
-import subprocess
-import sys
 import threading
 
 import numpy as np
@@ -15,11 +13,12 @@ import pandas as pd
 import pytest
 
 from sim import scenario as scenarios
+from sim.cli import main
 from sim.errors import InputError
 from sim.measures import REPORTERS
 from sim.params import GROUPS, PARAMS
 from sim.runner import simulate
-from sim.viz import charts, controls, export, network
+from sim.viz import charts, controls, export, network, server
 from sim.viz.player import Player
 from sim.viz.session import SIZE_PARAMS, Comparison, Session
 
@@ -378,25 +377,26 @@ def test_html_export_is_standalone_with_every_chart():
 
 
 # --- the command ----------------------------------------------------------------------------
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sim.cli", *args], capture_output=True,
-                          text=True, timeout=60)
-
-
-def test_viz_refuses_an_unknown_scenario_in_one_line():
+def test_viz_refuses_an_unknown_scenario_in_one_line(capsys):
     """Bad input: one line naming the scenario and what exists, exit code 2."""
-    result = run_cli("viz", "no_such_scenario", "--port", "1")
-    assert result.returncode == 2
-    assert result.stderr.count("\n") == 1 and "no_such_scenario" in result.stderr
-    assert "efficiency_kpi" in result.stderr
+    assert main(["viz", "no_such_scenario", "--port", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no_such_scenario" in err and "efficiency_kpi" in err
 
 
-def test_viz_refuses_a_busy_port_in_one_line():
+def test_viz_refuses_a_busy_port_in_one_line(capsys):
     """A port already taken is named, with exit code 2 and no traceback."""
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        result = run_cli("viz", "--port", str(port))
-    assert result.returncode == 2
-    assert f"--port {port}" in result.stderr and "Traceback" not in result.stderr
+        assert main(["viz", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"--port {port}" in err
+
+
+def test_viz_address_is_printed_for_the_host_asked():
+    """The printed address opens in a browser, also for a wildcard or IPv6 host."""
+    assert server.url("127.0.0.1", 8765) == "http://127.0.0.1:8765/"
+    assert server.url("0.0.0.0", 9000) == "http://127.0.0.1:9000/"
+    assert server.url("::1", 8765) == "http://[::1]:8765/"
