@@ -6,8 +6,6 @@ from __future__ import annotations
 import io
 import re
 import socket
-import subprocess
-import sys
 import threading
 
 import numpy as np
@@ -15,11 +13,12 @@ import pandas as pd
 import pytest
 
 from sim import scenario as scenarios
+from sim.cli import main
 from sim.errors import InputError
 from sim.measures import REPORTERS
 from sim.params import GROUPS, PARAMS
 from sim.runner import simulate
-from sim.viz import charts, controls, export, network
+from sim.viz import charts, controls, export, network, server
 from sim.viz.player import Player
 from sim.viz.session import SIZE_PARAMS, Comparison, Session
 
@@ -99,6 +98,20 @@ def test_a_control_changes_the_running_model_at_once():
     assert np.allclose(changed[:3], other.runs[0].series("effort_total")[:3])
     assert changed[-1] < other.runs[0].series("effort_total")[-1]  # meetings eat the week
     assert session.changes() == {**SMALL, "meeting_hours": 20.0}
+
+
+def test_undo_returns_to_the_scenario_keeping_seed_and_comparison():
+    """Undo forgets the user's changes, restarts at week 0, and keeps what B is."""
+    session = Session("efficiency_kpi", seed=4)
+    session.set_comparison(Comparison("scenario", "shared_value"))
+    session.set_param("meeting_hours", 1.0)
+    session.set_param("n_customers", 900)
+    session.step(2)
+    session.undo_changes()
+    assert session.changes() == {} and session.pending_reset() == []
+    assert session.week == 0 and session.seed == 4
+    assert session.comparison == Comparison("scenario", "shared_value")
+    assert session.runs[1].model.p["employee_scheme"] == "shared_value"
 
 
 def test_size_and_seed_wait_for_reset():
@@ -229,7 +242,7 @@ def test_live_chart_sends_the_runs_history_and_the_gap():
     assert len(traces) == 4
     assert all(len(t["y"]) == 6 for t in traces)
     assert traces[0]["y"][-1] == session.runs[0].series("customers")[-1]
-    assert "B − A" in chart.widget.plot_layout["title"]["text"]
+    assert "B − A" in chart.widget.plot_layout["title"]["subtitle"]["text"]
     session.step(1)
     chart.update(session.runs)
     assert all(len(t["y"]) == 7 for t in chart.widget.traces)
@@ -364,25 +377,26 @@ def test_html_export_is_standalone_with_every_chart():
 
 
 # --- the command ----------------------------------------------------------------------------
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sim.cli", *args], capture_output=True,
-                          text=True, timeout=60)
-
-
-def test_viz_refuses_an_unknown_scenario_in_one_line():
+def test_viz_refuses_an_unknown_scenario_in_one_line(capsys):
     """Bad input: one line naming the scenario and what exists, exit code 2."""
-    result = run_cli("viz", "no_such_scenario", "--port", "1")
-    assert result.returncode == 2
-    assert result.stderr.count("\n") == 1 and "no_such_scenario" in result.stderr
-    assert "efficiency_kpi" in result.stderr
+    assert main(["viz", "no_such_scenario", "--port", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no_such_scenario" in err and "efficiency_kpi" in err
 
 
-def test_viz_refuses_a_busy_port_in_one_line():
+def test_viz_refuses_a_busy_port_in_one_line(capsys):
     """A port already taken is named, with exit code 2 and no traceback."""
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        result = run_cli("viz", "--port", str(port))
-    assert result.returncode == 2
-    assert f"--port {port}" in result.stderr and "Traceback" not in result.stderr
+        assert main(["viz", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"--port {port}" in err
+
+
+def test_viz_address_is_printed_for_the_host_asked():
+    """The printed address opens in a browser, also for a wildcard or IPv6 host."""
+    assert server.url("127.0.0.1", 8765) == "http://127.0.0.1:8765/"
+    assert server.url("0.0.0.0", 9000) == "http://127.0.0.1:9000/"
+    assert server.url("::1", 8765) == "http://[::1]:8765/"

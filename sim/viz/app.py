@@ -397,8 +397,7 @@ def ParamsPanel(viewer: Viewer) -> None:
         if changed:
             def undo() -> None:
                 viewer.pause()
-                viewer.act(lambda: session.load_scenario(session.scenario.name, session.seed),
-                           structure=True)
+                viewer.act(session.undo_changes, structure=True)
 
             solara.Button("Undo changes", on_click=undo, text=True, small=True,
                           classes=["aligned-undo"])

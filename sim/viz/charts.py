@@ -164,8 +164,7 @@ def trace_styles(spec: ChartSpec, labels: Sequence[str]) -> list[dict[str, Any]]
 def layout(spec: ChartSpec, width: int = CHART_WIDTH, height: int = CHART_HEIGHT) -> dict:
     """The chart's layout: title, axes (years along x), a compact legend underneath."""
     lay: dict[str, Any] = {
-        "title": {"text": spec.title, "font": {"size": 14}, "x": 0.02, "y": 1,
-                  "yanchor": "top", "pad": {"t": 8}},
+        "title": title(spec, ()),
         "width": width, "height": height,
         "margin": {"l": 52, "r": 52 if spec.y2_title else 12, "t": 56, "b": 30},
         "xaxis": {"title": {"text": ""}, "ticksuffix": " y", "rangemode": "tozero"},
@@ -203,10 +202,14 @@ def _number(value: float, signed: bool = False) -> str:
     return f"{value:{sign}.3f}"
 
 
-def title(spec: ChartSpec, runs: Sequence[Run]) -> str:
-    """The chart title, with the gap underneath in compare mode."""
+def title(spec: ChartSpec, runs: Sequence[Run]) -> dict:
+    """The chart's title layout, with the gap as its subtitle in compare mode."""
+    heading = {"text": spec.title, "font": {"size": 14}, "x": 0.02, "y": 1, "yanchor": "top",
+               "pad": {"t": 8}}
     gap = gap_text(spec, runs)
-    return f"{spec.title}<br><sup>{gap}</sup>" if gap else spec.title
+    if gap:
+        heading["subtitle"] = {"text": gap, "font": {"size": 11}}
+    return heading
 
 
 def series_xy(run: Run, series: Series, idx: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -228,7 +231,7 @@ def figure(spec: ChartSpec, runs: Sequence[Run], max_points: int | None = None,
         x, y = series_xy(run, s, idx if run.week == runs[0].week else None)
         traces.append({**style, "x": x, "y": y})
     lay = layout(spec, width, height)
-    lay["title"]["text"] = title(spec, runs)
+    lay["title"] = title(spec, runs)
     return go.Figure(data=traces, layout=lay)
 
 
@@ -269,9 +272,8 @@ class LiveChart:
         for style, (run, s) in zip(self._styles, _pairs(self.spec, runs), strict=True):
             x, y = series_xy(run, s, idx)
             data.append({**style, "x": np.round(x, 4).tolist(), "y": jsonable(y)})
-        text = title(self.spec, runs)
-        if text != self.widget.plot_layout["title"]["text"]:
-            heading = {**self.layout["title"], "text": text}
+        heading = title(self.spec, runs)
+        if heading != self.widget.plot_layout["title"]:
             self.widget.plot_layout = {**self.layout, "title": heading}
         self.widget.traces = data
 

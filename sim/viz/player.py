@@ -56,12 +56,13 @@ class Player:
 
     @property
     def playing(self) -> bool:
-        """Whether the play thread is running."""
-        return self._thread is not None and self._thread.is_alive()
+        """Whether the play thread is running and has not been asked to stop."""
+        return (self._thread is not None and self._thread.is_alive()
+                and not self._stop.is_set())
 
     def play(self, until: int | None = None) -> None:
         """Start playing (no-op if already playing); stop by itself at week `until`."""
-        if self.playing and not self._stop.is_set():
+        if self.playing:
             return
         self._stop = threading.Event()  # a thread still finishing its last frame keeps its own
         self.frames.clear()
@@ -105,6 +106,7 @@ class Player:
         except BaseException as exc:  # shown on the page; the thread must not die silently
             self.error = exc
         finally:
+            stop.set()
             if self.on_stop is not None and stop is self._stop:
                 self.on_stop()
 

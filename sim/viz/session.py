@@ -152,6 +152,13 @@ class Session:
             for run, params in zip(self.runs, self.run_params(), strict=True):
                 run.apply(params)
 
+    def undo_changes(self) -> None:
+        """Back to the scenario's own parameters (same seed and comparison), at week 0."""
+        with self.lock:
+            self.overrides.clear()
+            self.pending.pop("seed", None)
+            self.reset()
+
     def set_seed(self, seed: int) -> None:
         """Choose the seed of the next Reset."""
         seed = self._check_seed(seed)
