@@ -16,10 +16,10 @@ import os
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import pandas as pd  # noqa: E402
+import pandas as pd
 
-from sim.runner import simulate  # noqa: E402
-from sim.scenario import load  # noqa: E402
+from sim.runner import simulate
+from sim.scenario import load
 
 TARGET = {"engaged_share": 0.30, "not_engaged_share": 0.52, "actively_disengaged_share": 0.18}
 QUIT_BAND = (0.10, 0.25)
