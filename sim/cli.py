@@ -13,7 +13,7 @@ import sys
 from sim.errors import InputError
 
 #: Subcommand modules, in the order `aligned --help` lists them.
-COMMANDS = ("run", "scenarios", "params")
+COMMANDS = ("run", "scenarios", "params", "lesson", "claims")
 
 
 def build_parser() -> argparse.ArgumentParser:
