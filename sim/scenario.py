@@ -1,8 +1,23 @@
-"""Scenario files: a TOML header (name, title, description, steps, seed, extends), an
-optional [narrative] in the NetLogo Info-tab shape, and a [params] table of overrides.
+"""Scenario files: a TOML header (name, title, description, steps, seed, extends,
+compare_with, charts), an optional [narrative] in the NetLogo Info-tab shape, a [params]
+table of overrides and [[claims]]: the outcomes the scenario is expected to show against
+another, which the test suite holds the model to.
 
 A scenario that `extends` another starts from that one's parameters (its steps and seed
 too, unless it sets its own), so each file states only where it differs.
+
+A claim reads "MEASURE (over a window) is RELATION than in THAN by at least MIN_EFFECT":
+
+    [[claims]]
+    measure = "customer_satisfaction"   # a measure of the time series (`sim.measures`)
+    relation = "lower"                  # lower | higher
+    than = "support_centre_balanced"    # default: compare_with
+    over = "last_year"                  # last_year | final | mean (over the whole run)
+    effect = "relative"                 # relative (to the other's median) | absolute
+    min_effect = 0.05                   # the smallest median paired difference that counts
+    seeds = 10                          # paired seeds 0..seeds-1 (at least 10)
+    steps = 260                         # weeks each run lasts (default: the scenario's)
+    why = "..."                         # optional: what the claim says, in words
 
 Every key is checked where it enters: an unknown key, a wrong type or an out-of-range
 value is an `InputError` that names the file, the key, the value and what is allowed.
@@ -22,10 +37,62 @@ from sim.params import check_values
 SCENARIO_DIR = Path(os.environ.get("ALIGNED_SCENARIOS", Path(__file__).parent.parent / "scenarios"))
 
 NARRATIVE_KEYS = ("what_it_is", "how_it_works", "things_to_notice", "things_to_try", "sources")
-HEADER_KEYS = ("name", "title", "description", "steps", "seed", "extends", "compare_with")
+HEADER_KEYS = ("name", "title", "description", "steps", "seed", "extends", "compare_with",
+               "charts")
 TABLE_KEYS = ("params", "narrative", "claims")
 DEFAULT_STEPS = 520
 DEFAULT_SEED = 1
+
+CLAIM_KEYS = ("measure", "relation", "than", "over", "effect", "min_effect", "seeds", "steps",
+              "why")
+RELATIONS = ("lower", "higher")
+WINDOWS = ("last_year", "final", "mean")
+EFFECTS = ("relative", "absolute")
+MIN_CLAIM_SEEDS = 10  # a paired Wilcoxon test at p < 0.01 needs enough pairs to mean anything
+MAX_CLAIM_SEEDS = 1000
+DEFAULT_CLAIM_EFFECT = 0.05
+#: Measures a claim or chart may name beyond the weekly reporters: rates over the window.
+DERIVED_MEASURES = ("annual_quit_rate", "annual_churn_rate")
+
+
+def measure_names() -> tuple[str, ...]:
+    """Every measure a claim or a chart may name: the weekly reporters and derived rates."""
+    from sim.measures import REPORTERS
+
+    return (*REPORTERS, *DERIVED_MEASURES)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """An outcome a scenario states against another, checked over paired seeds."""
+
+    scenario: str
+    measure: str
+    relation: str
+    than: str
+    over: str = "last_year"
+    effect: str = "relative"
+    min_effect: float = DEFAULT_CLAIM_EFFECT
+    seeds: int = MIN_CLAIM_SEEDS
+    steps: int = DEFAULT_STEPS
+    why: str = ""
+
+    @property
+    def window_text(self) -> str:
+        """The window in words."""
+        return {"last_year": "mean over the last year", "final": "in the last week",
+                "mean": "mean over the whole run"}[self.over]
+
+    @property
+    def effect_text(self) -> str:
+        """The minimum effect in words."""
+        if self.effect == "relative":
+            return f"by at least {self.min_effect:.0%}"
+        return f"by at least {self.min_effect:g}"
+
+    def __str__(self) -> str:
+        return (f"{self.scenario}: {self.measure} ({self.window_text}, {self.steps} weeks) "
+                f"{self.relation} than in {self.than} {self.effect_text}")
 
 
 @dataclass
@@ -42,8 +109,15 @@ class Scenario:
     compare_with: str | None = None
     extends: str | None = None
     own_params: dict[str, Any] = field(default_factory=dict)
-    claims: list[dict[str, Any]] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
+    charts: tuple[str, ...] = ()
     path: Path | None = None
+
+    def key_measures(self) -> tuple[str, ...]:
+        """The measures that matter for this scenario's idea: its charts, else its claims'."""
+        if self.charts:
+            return self.charts
+        return tuple(dict.fromkeys(c.measure for c in self.claims))
 
 
 def available() -> list[str]:
@@ -119,10 +193,12 @@ def from_dict(
             raise InputError(f"{where}: unknown key {key!r} in [narrative]; allowed keys: "
                              + ", ".join(NARRATIVE_KEYS))
         _typed(where, f"narrative.{key}", value, str, "a string")
-    claims = _typed(where, "claims", data.get("claims", []), list, "an array of tables")
     compare_with = data.get("compare_with")
     if compare_with is not None:
         _typed(where, "compare_with", compare_with, str, "a scenario name")
+        _check_scenario_name(where, "compare_with", compare_with)
+    claims = _claims(where, data.get("claims", []), name, compare_with, steps)
+    charts = _charts(where, data.get("charts", []))
     own = check_values(params, f"{where} [params]")
     return Scenario(
         name=name,
@@ -136,5 +212,94 @@ def from_dict(
         compare_with=compare_with,
         extends=extends,
         claims=claims,
+        charts=charts,
         path=path,
     )
+
+
+def _check_scenario_name(where: str, key: str, value: str) -> None:
+    """A scenario named in a file must be in the scenario folder (as `extends` must)."""
+    if not (SCENARIO_DIR / f"{value}.toml").is_file():
+        names = ", ".join(available()) or "(none)"
+        raise InputError(f"{where}: {key} = {value!r} is not allowed; expected a scenario name "
+                         f"({names})")
+
+
+def _choice(where: str, key: str, value: Any, choices: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value not in choices:
+        raise InputError(f"{where}: {key} = {value!r} is not allowed; expected one of "
+                         + ", ".join(choices))
+    return value
+
+
+def _measure(where: str, key: str, value: Any) -> str:
+    names = measure_names()
+    if not isinstance(value, str) or value not in names:
+        import difflib
+
+        close = difflib.get_close_matches(str(value), names, n=3, cutoff=0.6)
+        hint = f"did you mean {' or '.join(close)}? " if close else ""
+        raise InputError(f"{where}: {key} = {value!r} is not allowed; {hint}expected a measure: "
+                         + ", ".join(names))
+    return value
+
+
+def _charts(where: str, value: Any) -> tuple[str, ...]:
+    """The `charts` key: a list of measure names."""
+    charts = _typed(where, "charts", value, list, "a list of measure names")
+    return tuple(_measure(where, f"charts[{i}]", m) for i, m in enumerate(charts))
+
+
+def _claims(where: str, value: Any, name: str, compare_with: str | None,
+            steps: int) -> list[Claim]:
+    """The [[claims]] array: each table checked key by key, defaults filled in."""
+    tables = _typed(where, "claims", value, list, "an array of tables ([[claims]])")
+    claims = []
+    for i, table in enumerate(tables):
+        at = f"claims[{i}]"
+        _typed(where, at, table, dict, "a table with " + ", ".join(CLAIM_KEYS))
+        for key in table:
+            if key not in CLAIM_KEYS:
+                raise InputError(f"{where}: unknown key {key!r} in {at}; allowed keys: "
+                                 + ", ".join(CLAIM_KEYS))
+        for key in ("measure", "relation"):
+            if key not in table:
+                raise InputError(f"{where}: {at}.{key} is missing")
+        than = table.get("than", compare_with)
+        if than is None:
+            raise InputError(f"{where}: {at}.than is missing; expected a scenario name "
+                             "(or set compare_with)")
+        _typed(where, f"{at}.than", than, str, "a scenario name")
+        if than == name:
+            raise InputError(f"{where}: {at}.than = {than!r} is not allowed; a scenario cannot "
+                             "be compared with itself")
+        _check_scenario_name(where, f"{at}.than", than)
+        min_effect = table.get("min_effect", DEFAULT_CLAIM_EFFECT)
+        if isinstance(min_effect, bool) or not isinstance(min_effect, int | float) or not (
+                min_effect >= 0):
+            raise InputError(f"{where}: {at}.min_effect = {min_effect!r} is not allowed; "
+                             "expected a number ≥ 0")
+        seeds = _typed(where, f"{at}.seeds", table.get("seeds", MIN_CLAIM_SEEDS), int,
+                       f"an integer in [{MIN_CLAIM_SEEDS}, {MAX_CLAIM_SEEDS}]")
+        if not MIN_CLAIM_SEEDS <= seeds <= MAX_CLAIM_SEEDS:
+            raise InputError(f"{where}: {at}.seeds = {seeds!r} is not allowed; expected an "
+                             f"integer in [{MIN_CLAIM_SEEDS}, {MAX_CLAIM_SEEDS}] (a paired "
+                             "test at p < 0.01 needs enough pairs)")
+        claim_steps = _typed(where, f"{at}.steps", table.get("steps", steps), int,
+                             "an integer ≥ 1")
+        if claim_steps < 1:
+            raise InputError(f"{where}: {at}.steps = {claim_steps!r} is not allowed; expected "
+                             "an integer ≥ 1")
+        claims.append(Claim(
+            scenario=name,
+            measure=_measure(where, f"{at}.measure", table["measure"]),
+            relation=_choice(where, f"{at}.relation", table["relation"], RELATIONS),
+            than=than,
+            over=_choice(where, f"{at}.over", table.get("over", "last_year"), WINDOWS),
+            effect=_choice(where, f"{at}.effect", table.get("effect", "relative"), EFFECTS),
+            min_effect=float(min_effect),
+            seeds=seeds,
+            steps=claim_steps,
+            why=_typed(where, f"{at}.why", table.get("why", ""), str, "a string"),
+        ))
+    return claims

@@ -149,3 +149,12 @@ def test_mentoring_lifts_the_weakest():
     skill_a = a.employees.skill[rows, a.employees.role].mean()
     skill_b = b.employees.skill[rows, b.employees.role].mean()
     assert skill_b > skill_a
+
+
+def test_role_moves_count_only_the_review_weeks_moves():
+    """role_moves is this week's moves: zero in every week that is not a role review."""
+    params = dict(validation_threshold=0.2, role_review_weeks=4, autonomy=1.0)
+    _, custom = small(104, customized_work=True, **params)
+    weeks = custom.index + 1  # the collector's rows are weeks 1..n
+    assert custom["role_moves"][weeks % 4 != 0].sum() == 0
+    assert custom["role_moves"][weeks % 4 == 0].sum() > 0

@@ -85,3 +85,97 @@ def test_extends_cycle_is_an_error(tmp_path, monkeypatch):
     (tmp_path / "b.toml").write_text('name = "b"\nextends = "a"\n')
     with pytest.raises(InputError, match="makes a cycle"):
         scenario.load("a")
+
+
+# --- claims and charts ----------------------------------------------------------------------
+CLAIMING = 'name = "x"\ncompare_with = "baseline"\n'
+
+
+@pytest.mark.parametrize(
+    ("claim", "message"),
+    [
+        ('measure = "profit"\nrelation = "lower"\ncolour = 1\n',
+         r"unknown key 'colour' in claims\[0\]; allowed keys: measure"),
+        ('relation = "lower"\n', r"claims\[0\]\.measure is missing"),
+        ('measure = "profit"\nrelation = "smaller"\n',
+         r"claims\[0\]\.relation = 'smaller' is not allowed; expected one of lower, higher"),
+        ('measure = "proffit"\nrelation = "lower"\n',
+         r"claims\[0\]\.measure = 'proffit' is not allowed; did you mean profit"),
+        ('measure = "profit"\nrelation = "lower"\nover = "week"\n',
+         r"claims\[0\]\.over = 'week' is not allowed; expected one of last_year, final, mean"),
+        ('measure = "profit"\nrelation = "lower"\nseeds = 3\n',
+         r"claims\[0\]\.seeds = 3 is not allowed; expected an integer in \[10, 1000\]"),
+        ('measure = "profit"\nrelation = "lower"\nmin_effect = -1\n',
+         r"claims\[0\]\.min_effect = -1 is not allowed; expected a number ≥ 0"),
+        ('measure = "profit"\nrelation = "lower"\nsteps = 0\n',
+         r"claims\[0\]\.steps = 0 is not allowed"),
+        ('measure = "profit"\nrelation = "lower"\nthan = "nowhere"\n',
+         r"claims\[0\]\.than = 'nowhere' is not allowed; expected a scenario name"),
+        ('measure = "profit"\nrelation = "lower"\neffect = "huge"\n',
+         r"claims\[0\]\.effect = 'huge' is not allowed; expected one of relative, absolute"),
+    ],
+)
+def test_bad_claim_names_file_key_value_and_allowed(tmp_path, claim, message):
+    """Each malformed claim is refused with the file, the key, the value and what is allowed."""
+    path = _write(tmp_path, CLAIMING + "[[claims]]\n" + claim)
+    with pytest.raises(InputError, match=r"s\.toml: " + message):
+        scenario.load(path)
+
+
+def test_claim_needs_something_to_compare_with(tmp_path):
+    """A claim without `than` in a scenario without compare_with is refused."""
+    path = _write(tmp_path, 'name = "x"\n[[claims]]\nmeasure = "profit"\nrelation = "lower"\n')
+    with pytest.raises(InputError, match=r"claims\[0\]\.than is missing"):
+        scenario.load(path)
+
+
+def test_claims_must_be_tables(tmp_path):
+    """`claims = [1]` is not an array of tables."""
+    path = _write(tmp_path, CLAIMING + "claims = [1]\n")
+    with pytest.raises(InputError, match=r"claims\[0\] = 1 is not allowed; expected a table"):
+        scenario.load(path)
+
+
+def test_claim_defaults_come_from_the_scenario(tmp_path):
+    """A claim takes compare_with as `than`, the scenario's steps, 10 seeds, last-year mean."""
+    path = _write(tmp_path, CLAIMING + 'steps = 104\ncharts = ["profit", "annual_quit_rate"]\n'
+                  '[[claims]]\nmeasure = "reopen_rate"\nrelation = "higher"\n')
+    spec = scenario.load(path)
+    (claim,) = spec.claims
+    assert (claim.than, claim.steps, claim.seeds, claim.over, claim.effect) == (
+        "baseline", 104, 10, "last_year", "relative")
+    assert spec.charts == ("profit", "annual_quit_rate")
+    assert "reopen_rate (mean over the last year, 104 weeks) higher than in baseline" in str(claim)
+
+
+def test_bad_chart_measure(tmp_path):
+    """A chart naming an unknown measure is refused."""
+    path = _write(tmp_path, 'name = "x"\ncharts = ["trust"]\n')
+    with pytest.raises(InputError, match=r"charts\[0\] = 'trust' is not allowed"):
+        scenario.load(path)
+
+
+def test_compare_with_must_exist(tmp_path):
+    """compare_with naming no scenario is refused."""
+    path = _write(tmp_path, 'name = "x"\ncompare_with = "nowhere"\n')
+    with pytest.raises(InputError, match="compare_with = 'nowhere' is not allowed"):
+        scenario.load(path)
+
+
+def test_library_scenarios_follow_the_conventions():
+    """Every library file derives from baseline, says why for each parameter it sets, tells
+    all five parts of its narrative and names the measures that matter for it."""
+    from sim.lesson import param_reasons
+
+    for name in scenario.available():
+        spec = scenario.load(name)
+        if name != "baseline":
+            chain, current = [], spec
+            while current.extends:
+                chain.append(current.extends)
+                current = scenario.load(current.extends)
+            assert chain and chain[-1] == "baseline", (name, chain)
+        reasons = param_reasons(spec)
+        assert all(reasons.get(key) for key in spec.own_params), (name, reasons)
+        assert set(spec.narrative) == set(scenario.NARRATIVE_KEYS), name
+        assert spec.key_measures(), name

@@ -182,7 +182,7 @@ class Managers:
         function, with expertise there validated by peers, move with chance mobility × autonomy,
         where the team needs capacity there at least as much as in their current function."""
         model, p, rng = self.model, self.model.p, self.model.rng
-        self.moves = 0
+        self.moves = 0  # moves of this week only: none between reviews
         if not p["customized_work"] or model.week % p["role_review_weeks"] != 0:
             return
         emp = model.employees
