@@ -148,16 +148,32 @@ def chart_traces(tab, key: str) -> list[dict]:
         CHART_INDEX[key])
 
 
+ACTIVE_OPTIONS = ".menuable__content__active [role=option]"
+
+
+def open_select(tab, select_css: str) -> None:
+    """Open a Vuetify select and scroll its menu to the end, as a person would: Vuetify
+    renders a long list's options in chunks as the menu scrolls."""
+    tab.click(select_css)
+    tab.wait_for_selector(ACTIVE_OPTIONS)
+    menu = tab.locator(".menuable__content__active")
+    seen = -1
+    while (count := tab.locator(ACTIVE_OPTIONS).count()) != seen:
+        seen = count
+        menu.evaluate("el => { el.scrollTop = el.scrollHeight; }")
+        tab.wait_for_timeout(300)
+
+
 def pick(tab, select_css: str, option: str) -> None:
     """Choose an option of a Vuetify select."""
-    tab.click(select_css)
+    open_select(tab, select_css)
     tab.get_by_role("option", name=option, exact=True).click()
 
 
 def options(tab, select_css: str) -> list[str]:
-    tab.click(select_css)
-    tab.wait_for_selector(".menuable__content__active [role=option]")
-    names = tab.locator(".menuable__content__active [role=option]").all_inner_texts()
+    """Every option of a Vuetify select, in menu order."""
+    open_select(tab, select_css)
+    names = tab.locator(ACTIVE_OPTIONS).all_inner_texts()
     tab.keyboard.press("Escape")
     return [n.strip() for n in names]
 
