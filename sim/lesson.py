@@ -247,33 +247,53 @@ def param_reasons(spec: Scenario) -> dict[str, str]:
 
 
 def _changes(spec: Scenario, other: Scenario | None) -> str:
-    """What the scenario (and its comparison) set differently from baseline, and why."""
+    """What the scenario (and its comparison) set differently from baseline, and why: every
+    effective difference, with the comment of the file in its `extends` chain that set it."""
     rows = []
     for who in (spec, other):
-        if who is None:
+        if who is None or (who is other and who.name == "baseline"):
             continue
-        reasons = param_reasons(who)
-        for key, value in who.own_params.items():
-            param = PARAMS[key]
+        reference, against = _reference(who)
+        for key, (value, reason) in differences(who, reference).items():
             rows.append(
                 f"<tr><td>{html.escape(who.name)}</td><td><code>{key}</code></td>"
                 f"<td class=\"num\">{html.escape(_fmt_value(value))}</td>"
-                f"<td class=\"num\">{html.escape(_fmt_value(_baseline_value(key)))}</td>"
-                f"<td>{html.escape(param.doc)}"
-                + (f"<br><em>Why:</em> {_inline(reasons[key])}" if reasons.get(key) else "")
+                f"<td class=\"num\">{html.escape(_fmt_value(reference[key]))}</td>"
+                f"<td>{html.escape(PARAMS[key].doc)}"
+                + (f"<br><em>Why:</em> {_inline(reason)}" if reason else "")
                 + "</td></tr>")
     if not rows:
         return ""
+    _, against = _reference(spec)
     return ("<h2>What this scenario changes</h2>\n<p>Everything else is as in "
-            "<code>baseline</code> (<code>aligned params</code> lists every parameter).</p>\n"
+            f"{against} (<code>aligned params</code> lists every parameter).</p>\n"
             "<table><tr><th>scenario</th><th>parameter</th><th class=\"num\">value</th>"
-            "<th class=\"num\">baseline</th><th>meaning</th></tr>\n" + "\n".join(rows)
-            + "</table>")
+            f"<th class=\"num\">{'default' if spec.name == 'baseline' else 'baseline'}</th>"
+            "<th>meaning</th></tr>\n" + "\n".join(rows) + "</table>")
 
 
-def _baseline_value(key: str) -> Any:
-    base = scenarios.load("baseline").params if "baseline" in scenarios.available() else {}
-    return base.get(key, PARAMS[key].default)
+def _reference(spec: Scenario) -> tuple[dict[str, Any], str]:
+    """The parameters a scenario is read against: baseline's, or the declared defaults for
+    baseline itself (and for a library without one)."""
+    from sim.params import defaults
+
+    if spec.name != "baseline" and "baseline" in scenarios.available():
+        return {**defaults(), **scenarios.load("baseline").params}, "<code>baseline</code>"
+    return defaults(), "the declared defaults"
+
+
+def differences(spec: Scenario, reference: dict[str, Any]) -> dict[str, tuple[Any, str]]:
+    """Each parameter whose value differs from `reference`, with the reason given by the file
+    that set it (the scenario itself or the one it extends)."""
+    reasons: dict[str, str] = {}
+    current: Scenario | None = spec
+    while current is not None:
+        found = param_reasons(current)
+        for key in current.own_params:
+            reasons.setdefault(key, found.get(key, ""))
+        current = scenarios.load(current.extends) if current.extends else None
+    return {key: (value, reasons.get(key, "")) for key, value in spec.params.items()
+            if reference.get(key) != value}
 
 
 def _fmt_value(value: Any) -> str:

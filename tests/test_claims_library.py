@@ -14,10 +14,13 @@ LIBRARY = claims.library_claims()
 
 
 @pytest.fixture(scope="session")
-def library_runs():
-    """The time series of every (scenario, seed) the library's claims need."""
-    columns = claims.columns_for(c.measure for c in LIBRARY)
-    return claims.run_many(claims.requests(LIBRARY), workers=2, columns=columns)
+def library_runs(request):
+    """The time series of every (scenario, seed) the selected claims need (all of them unless
+    `-k` picks some), run once in a pool of up to two processes (ALIGNED_WORKERS to change)."""
+    selected = [item.callspec.params["claim"] for item in request.session.items
+                if item.originalname == "test_stated_claim_holds"] or LIBRARY
+    columns = claims.columns_for(c.measure for c in selected)
+    return claims.run_many(claims.requests(selected), columns=columns)
 
 
 @pytest.mark.slow

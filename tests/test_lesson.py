@@ -160,3 +160,15 @@ def test_support_centre_lesson_is_a_complete_handout(tmp_path):
         assert f'id="chart-{i}"' in text
     assert text.count("<tr><td><strong>") == len(spec.claims)
     assert "support_centre_balanced" in text and "Things to try" in text
+
+
+def test_lesson_without_comparison_or_claims(library, tmp_path):
+    """A scenario compared with nothing gets default charts of itself alone, no claims
+    section, and its settings read against the declared defaults."""
+    out = tmp_path / "base.html"
+    lesson.write("baseline", out, seeds=2, workers=1)
+    text = out.read_text(encoding="utf-8")
+    assert text.count('class="chart"') == len(lesson.DEFAULT_CHARTS)
+    assert "What the model claims" not in text
+    assert "Everything else is as in the declared defaults" in text
+    assert "<code>n_employees</code>" in text
