@@ -172,6 +172,14 @@ def test_compare_by_scheme_runs_the_same_firm_under_another_scheme():
     assert session.labels() == ["A · efficiency_kpi", "B · shared_value scheme"]
 
 
+def test_default_comparisons_differ_from_run_a():
+    """Turning compare on never pits a firm against itself by default."""
+    assert Session("efficiency_kpi").default_compare_target() == "balanced_scorecard"
+    assert Session("efficiency_kpi").default_compare_scheme() == "shared_value"
+    assert Session("shared_value").default_compare_scheme() == "balanced_scorecard"
+    assert Session("baseline").default_compare_target() != "baseline"
+
+
 def test_compare_by_scenario_diverges_on_customer_trust():
     """The strategist's question: shared value against a throughput KPI, same seed, one year.
     Customer trust in the firm ends higher under shared value in each of three seeds."""

@@ -358,7 +358,8 @@ def CompareControls(viewer: Viewer) -> None:
     kind = comparison.kind
 
     def set_kind(value: str) -> None:
-        target = ("shared_value" if value == "scheme" else session.default_compare_target())
+        target = (session.default_compare_scheme() if value == "scheme"
+                  else session.default_compare_target())
         viewer.set_comparison(Comparison(value, target))
 
     def set_target(value: str) -> None:

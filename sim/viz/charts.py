@@ -145,7 +145,7 @@ def trace_styles(spec: ChartSpec, labels: Sequence[str]) -> list[dict[str, Any]]
             run = label.split(" · ")[0]
             style: dict[str, Any] = {
                 "type": "scatter", "mode": "lines", "yaxis": s.axis,
-                "name": f"{s.label} ({run})" if compare else s.label,
+                "name": f"{s.label} ({run})" if i else s.label,
                 "legendgroup": s.measure, "showlegend": i == 0,
                 "hovertemplate": "%{y:.3~g}",
                 "line": {"color": s.color, "width": 2, "dash": "dash" if i == 1 else "solid"},

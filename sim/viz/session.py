@@ -31,6 +31,7 @@ SIZE_PARAMS = frozenset(
     name for name, p in PARAMS.items() if p.group == "firm") | {"march_dimensions"}
 SCHEME_KEYS = {"emp": "employee_scheme", "mgr": "manager_scheme"}
 DEFAULT_SCENARIO = "baseline"
+PREFERRED_COMPARE_SCHEMES = ("shared_value", "balanced_scorecard")  # the strategist's question
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,11 @@ class Session:
                 return candidate
         others = [n for n in names if n != self.scenario.name]
         return others[0] if others else self.scenario.name
+
+    def default_compare_scheme(self) -> str:
+        """The scheme run B gets when comparing schemes: shared value, unless A has it."""
+        current = self.runs[0].model.p["employee_scheme"] if self.runs else None
+        return next(n for n in (*PREFERRED_COMPARE_SCHEMES, *SCHEME_NAMES) if n != current)
 
     def set_param(self, name: str, value: Any) -> None:
         """Change one parameter (checked against its declaration); raises `InputError`."""
