@@ -342,6 +342,8 @@ _DECLARED: list[Param] = [
        "finance"),
     _p("customer_value_years", float, 0.0, 0.0, 10.0, "years",
        "share value of the customer base in years of its revenue", "finance"),
+    _p("profit_smoothing_weeks", float, 13.0, 1.0, 520.0, "weeks", "span of the profit moving "
+       "average the market prices (weight 1/span on each new week)", "finance"),
     _p("required_return", float, 0.08, 0.0, 0.5, "1/year", "return shareholders require",
        "shareholders"),
     _p("short_term_share", float, 0.5, 0.0, 1.0, "of shares",
