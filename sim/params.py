@@ -269,6 +269,15 @@ _DECLARED: list[Param] = [
     _p("level_pay_step", float, 0.08, 0.0, 0.5, "of wage", "pay rise per level", "careers"),
     _p("passion_growth", float, 0.002, 0.0, 0.05, "1/week",
        "how passion for the current function follows engagement", "careers"),
+    _p("initial_skill", float, 0.55, 0.0, 1.0, "1", "mean skill in the hire function at the "
+       "start (normal, clipped to [0.05, 1])", "careers"),
+    _p("initial_skill_sd", float, 0.15, 0.0, 0.5, "1",
+       "spread of skill in the hire function at the start", "careers"),
+    _p("secondary_skill_max", float, 0.4, 0.0, 1.0, "1", "top of the uniform skill in the other "
+       "functions, at the start and for hires (and the cap on the typical profile hires copy)",
+       "careers"),
+    _p("passion_min", float, 0.1, 0.0, 1.0, "1", "lowest passion for a function, at the start "
+       "and for hires (passion is uniform between it and 1)", "careers"),
     _p("survey_noise", float, 0.1, 0.0, 1.0, "1",
        "noise of the customer survey behind the satisfaction measure", "incentives"),
     # --- trust ------------------------------------------------------------------------
@@ -327,6 +336,8 @@ _DECLARED: list[Param] = [
     _p("hiring_lag_weeks", int, 8, 0, 52, "weeks", "weeks to fill a vacancy", "turnover"),
     _p("new_hire_skill", float, 0.4, 0.0, 1.0, "1", "mean skill of a new hire in the hire function",
        "turnover"),
+    _p("new_hire_skill_sd", float, 0.1, 0.0, 0.5, "1",
+       "spread of a new hire's skill in the hire function", "turnover"),
     _p("hiring_breadth", float, 0.5, 0.0, 1.0, "1", "diversity of hires: 0 clones the firm's "
        "beliefs and profile, 1 draws them fresh", "turnover"),
     # --- finance and shareholders -----------------------------------------------------------
