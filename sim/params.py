@@ -322,6 +322,8 @@ _DECLARED: list[Param] = [
        "turnover"),
     _p("outside_skill_value", float, 1.0, 0.0, 5.0, "1",
        "outside option per unit of best skill and validated reputation", "turnover"),
+    _p("outside_reputation_weight", float, 0.5, 0.0, 1.0, "1", "weight of validated reputation "
+       "in the role (against best skill) in the outside option", "turnover"),
     _p("consultant_share", float, 0.3, 0.0, 1.0, "1",
        "chance a skilled leaver becomes an independent consultant", "turnover"),
     _p("consultant_skill_threshold", float, 0.6, 0.0, 1.0, "1",

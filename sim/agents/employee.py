@@ -377,8 +377,9 @@ class Employees:
         model, p, rng = self.model, self.model.p, self.model.rng
         a = self.active
         best_skill = row_max(self.skill)
+        w = p["outside_reputation_weight"]
         outside = p["outside_skill_value"] * (
-            0.5 * best_skill + 0.5 * self.reputation.take(self.role_index()) - 0.5)
+            (1.0 - w) * best_skill + w * self.reputation.take(self.role_index()) - 0.5)
         inside = (self.pay / p["wage"] - 1.0) + (self.engagement - 0.5) + (
             self.manager_trust - 0.5)
         hazard = p["quit_base"] * np.exp(p["quit_sensitivity"] * (outside - inside))
