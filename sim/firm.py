@@ -144,7 +144,7 @@ class Finance:
         dividends = p["payout_ratio"] * max(self.profit, 0.0)
         self.last_dividends = dividends
         self.cum_dividends += dividends
-        smoothing = 1.0 / 13.0
+        smoothing = 1.0 / p["profit_smoothing_weeks"]
         self.profit_ema = self.profit if self.profit_ema is None else (
             self.profit_ema + smoothing * (self.profit - self.profit_ema))
         earnings = max(self.profit_ema, 0.0) * WEEKS_PER_YEAR / max(p["required_return"], 0.01)

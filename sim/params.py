@@ -152,6 +152,8 @@ _DECLARED: list[Param] = [
        "lost return on helping per unit of relative evaluation", "incentives"),
     _p("forced_exit_share", float, 0.0, 0.0, 0.3, "per year",
        "bottom-ranked share of employees dismissed at each annual review", "incentives"),
+    _p("score_average_rate", float, 0.02, 0.0, 1.0, "1/week", "how fast the score's moving "
+       "average (which forced exits rank by) follows the weekly score", "incentives"),
     _p("employee_equity_share", float, 0.0, 0.0, 0.5, "of shares",
        "share of the firm owned by employees (an employee-owner shareholder block)", "incentives"),
     # --- effort -----------------------------------------------------------------------
@@ -267,6 +269,15 @@ _DECLARED: list[Param] = [
     _p("level_pay_step", float, 0.08, 0.0, 0.5, "of wage", "pay rise per level", "careers"),
     _p("passion_growth", float, 0.002, 0.0, 0.05, "1/week",
        "how passion for the current function follows engagement", "careers"),
+    _p("initial_skill", float, 0.55, 0.0, 1.0, "1", "mean skill in the hire function at the "
+       "start (normal, clipped to [0.05, 1])", "careers"),
+    _p("initial_skill_sd", float, 0.15, 0.0, 0.5, "1",
+       "spread of skill in the hire function at the start", "careers"),
+    _p("secondary_skill_max", float, 0.4, 0.0, 1.0, "1", "top of the uniform skill in the other "
+       "functions, at the start and for hires (and the cap on the typical profile hires copy)",
+       "careers"),
+    _p("passion_min", float, 0.1, 0.0, 1.0, "1", "lowest passion for a function, at the start "
+       "and for hires (passion is uniform between it and 1)", "careers"),
     _p("survey_noise", float, 0.1, 0.0, 1.0, "1",
        "noise of the customer survey behind the satisfaction measure", "incentives"),
     # --- trust ------------------------------------------------------------------------
@@ -311,6 +322,8 @@ _DECLARED: list[Param] = [
        "turnover"),
     _p("outside_skill_value", float, 1.0, 0.0, 5.0, "1",
        "outside option per unit of best skill and validated reputation", "turnover"),
+    _p("outside_reputation_weight", float, 0.5, 0.0, 1.0, "1", "weight of validated reputation "
+       "in the role (against best skill) in the outside option", "turnover"),
     _p("consultant_share", float, 0.3, 0.0, 1.0, "1",
        "chance a skilled leaver becomes an independent consultant", "turnover"),
     _p("consultant_skill_threshold", float, 0.6, 0.0, 1.0, "1",
@@ -325,6 +338,8 @@ _DECLARED: list[Param] = [
     _p("hiring_lag_weeks", int, 8, 0, 52, "weeks", "weeks to fill a vacancy", "turnover"),
     _p("new_hire_skill", float, 0.4, 0.0, 1.0, "1", "mean skill of a new hire in the hire function",
        "turnover"),
+    _p("new_hire_skill_sd", float, 0.1, 0.0, 0.5, "1",
+       "spread of a new hire's skill in the hire function", "turnover"),
     _p("hiring_breadth", float, 0.5, 0.0, 1.0, "1", "diversity of hires: 0 clones the firm's "
        "beliefs and profile, 1 draws them fresh", "turnover"),
     # --- finance and shareholders -----------------------------------------------------------
@@ -340,6 +355,8 @@ _DECLARED: list[Param] = [
        "finance"),
     _p("customer_value_years", float, 0.0, 0.0, 10.0, "years",
        "share value of the customer base in years of its revenue", "finance"),
+    _p("profit_smoothing_weeks", float, 13.0, 1.0, 520.0, "weeks", "span of the profit moving "
+       "average the market prices (weight 1/span on each new week)", "finance"),
     _p("required_return", float, 0.08, 0.0, 0.5, "1/year", "return shareholders require",
        "shareholders"),
     _p("short_term_share", float, 0.5, 0.0, 1.0, "of shares",

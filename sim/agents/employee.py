@@ -74,9 +74,10 @@ class Employees:
         self.role = self.hire_function.copy()
         self.active = np.ones(n, dtype=bool)
         self.vacancy_timer = np.zeros(n, dtype=np.int64)
-        self.skill = rng.uniform(0.0, 0.4, size=(n, nf))
-        self.skill[np.arange(n), self.hire_function] = clip(rng.normal(0.55, 0.15, n), 0.05, 1)
-        self.passion = rng.uniform(0.1, 1.0, size=(n, nf))
+        self.skill = rng.uniform(0.0, p["secondary_skill_max"], size=(n, nf))
+        main_skill = rng.normal(p["initial_skill"], p["initial_skill_sd"], n)
+        self.skill[np.arange(n), self.hire_function] = clip(main_skill, 0.05, 1)
+        self.passion = rng.uniform(p["passion_min"], 1.0, size=(n, nf))
         self.reputation = self.skill * 0.8
         self.disposition = rng.normal(0.0, p["engagement_disposition_sd"], n)
         self.engagement = clip(sigmoid(p["engagement_bias"] + self.disposition), 0, 1)
@@ -376,8 +377,9 @@ class Employees:
         model, p, rng = self.model, self.model.p, self.model.rng
         a = self.active
         best_skill = row_max(self.skill)
+        w = p["outside_reputation_weight"]
         outside = p["outside_skill_value"] * (
-            0.5 * best_skill + 0.5 * self.reputation.take(self.role_index()) - 0.5)
+            (1.0 - w) * best_skill + w * self.reputation.take(self.role_index()) - 0.5)
         inside = (self.pay / p["wage"] - 1.0) + (self.engagement - 0.5) + (
             self.manager_trust - 0.5)
         hazard = p["quit_base"] * np.exp(p["quit_sensitivity"] * (outside - inside))
@@ -442,12 +444,14 @@ class Employees:
         k, nf = rows.size, len(FUNCTIONS)
         breadth = p["hiring_breadth"]
         typical = self.skill[self.active].mean(axis=0) if self.active.any() else np.full(nf, 0.3)
-        fresh_skill = rng.uniform(0.0, 0.4, size=(k, nf))
-        skill = breadth * fresh_skill + (1 - breadth) * np.minimum(typical, 0.4)[None, :]
+        cap = p["secondary_skill_max"]
+        fresh_skill = rng.uniform(0.0, cap, size=(k, nf))
+        skill = breadth * fresh_skill + (1 - breadth) * np.minimum(typical, cap)[None, :]
         hire_f = self.hire_function[rows]
-        skill[np.arange(k), hire_f] = clip(rng.normal(p["new_hire_skill"], 0.1, k), 0.05, 1.0)
+        main_skill = rng.normal(p["new_hire_skill"], p["new_hire_skill_sd"], k)
+        skill[np.arange(k), hire_f] = clip(main_skill, 0.05, 1.0)
         self.skill[rows] = skill
-        self.passion[rows] = rng.uniform(0.1, 1.0, size=(k, nf))
+        self.passion[rows] = rng.uniform(p["passion_min"], 1.0, size=(k, nf))
         self.reputation[rows] = 0.0
         self.role[rows] = hire_f
         fresh = random_beliefs(rng, k, self.beliefs.shape[1])

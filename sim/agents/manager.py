@@ -150,7 +150,7 @@ class Managers:
             percentile = order / max(heads - 1, 1)
             score = (1 - rank) * score + rank * 2.0 * percentile
         emp.score = np.maximum(score, 0.0) * a
-        emp.score_ema += 0.02 * (emp.score - emp.score_ema)
+        emp.score_ema += p["score_average_rate"] * (emp.score - emp.score_ema)
         base = p["wage"] * (1.0 + p["level_pay_step"] * emp.level)
         base_pay = base * a
         pool = p["bonus_share"] * (1.0 - fin.budget_cut) * base_pay.sum()
