@@ -152,6 +152,8 @@ _DECLARED: list[Param] = [
        "lost return on helping per unit of relative evaluation", "incentives"),
     _p("forced_exit_share", float, 0.0, 0.0, 0.3, "per year",
        "bottom-ranked share of employees dismissed at each annual review", "incentives"),
+    _p("forced_exit_min_tenure", float, 26.0, 0.0, 520.0, "weeks", "tenure below which a person "
+       "is spared at the annual review (too new to be ranked)", "incentives"),
     _p("score_average_rate", float, 0.02, 0.0, 1.0, "1/week", "how fast the score's moving "
        "average (which forced exits rank by) follows the weekly score", "incentives"),
     _p("employee_equity_share", float, 0.0, 0.0, 0.5, "of shares",

@@ -386,7 +386,7 @@ class Employees:
         quitting = a & (rng.random(self.n) < hazard)
         dismissed = np.zeros(self.n, dtype=bool)
         if p["forced_exit_share"] > 0 and model.week % 52 == 51:
-            eligible = np.flatnonzero(a & ~quitting & (self.tenure >= 26))
+            eligible = np.flatnonzero(a & ~quitting & (self.tenure >= p["forced_exit_min_tenure"]))
             k = round(p["forced_exit_share"] * eligible.size)
             if k:
                 worst = eligible[np.argsort(self.score_ema[eligible], kind="stable")[:k]]
