@@ -127,16 +127,22 @@ def available() -> list[str]:
 
 def locate(name_or_path: str | os.PathLike) -> Path:
     """The file of a scenario given by name (in the scenario folder) or by path."""
+    return locate_toml(name_or_path, SCENARIO_DIR, "scenario")
+
+
+def locate_toml(name_or_path: str | os.PathLike, folder: Path, kind: str) -> Path:
+    """A TOML file given by path, or by name in `folder`; a missing one is an InputError
+    naming the `kind` of file and, for a name, the ones available."""
     text = str(name_or_path)
     path = Path(text)
     if text.endswith(".toml") or path.parent != Path("."):
         if not path.is_file():
-            raise InputError(f"scenario file {text} does not exist")
+            raise InputError(f"{kind} file {text} does not exist")
         return path
-    candidate = SCENARIO_DIR / f"{text}.toml"
+    candidate = folder / f"{text}.toml"
     if not candidate.is_file():
-        names = ", ".join(available()) or "(none)"
-        raise InputError(f"unknown scenario {text!r}; available: {names}")
+        names = ", ".join(sorted(p.stem for p in folder.glob("*.toml"))) or "(none)"
+        raise InputError(f"unknown {kind} {text!r}; available: {names}")
     return candidate
 
 

@@ -137,17 +137,7 @@ class Spec:
 
 def locate(name_or_path: str | os.PathLike) -> Path:
     """The file of an experiment given by name (in experiments/) or by path."""
-    text = str(name_or_path)
-    path = Path(text)
-    if text.endswith(".toml") or path.parent != Path("."):
-        if not path.is_file():
-            raise InputError(f"experiment file {text} does not exist")
-        return path
-    candidate = EXPERIMENT_DIR / f"{text}.toml"
-    if not candidate.is_file():
-        names = ", ".join(sorted(p.stem for p in EXPERIMENT_DIR.glob("*.toml"))) or "(none)"
-        raise InputError(f"unknown experiment {text!r}; available: {names}")
-    return candidate
+    return scenarios.locate_toml(name_or_path, EXPERIMENT_DIR, "experiment")
 
 
 def load_spec(source: str | os.PathLike | dict[str, Any] | Spec) -> Spec:
