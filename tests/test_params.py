@@ -1,5 +1,7 @@
 """The parameter declaration: one source of defaults, ranges and checks."""
 
+from pathlib import Path
+
 import pytest
 
 from sim.errors import InputError
@@ -75,3 +77,11 @@ def test_default_weights_equal_the_default_scheme():
     scheme = defaults()["employee_scheme"]
     for m in MEASURES:
         assert PARAMS[f"emp_w_{m}"].default == PRESETS[scheme]["weights"][m]
+
+
+def test_every_parameter_is_named_in_the_model_description():
+    """Each declared parameter appears in docs/model.md as `name`, where its mechanism is."""
+    text = (Path(__file__).resolve().parent.parent / "docs" / "model.md").read_text("utf-8")
+    missing = [name for name in PARAMS if f"`{name}`" not in text]
+    assert not missing, "parameters never named (in backticks) in docs/model.md: " + ", ".join(
+        missing)
