@@ -32,6 +32,8 @@ def test_bench_json_smoke():
     assert row["agents"] > 48 + 480
     assert row["mesa"]["agents"] == row["agents"] and row["mesa"]["steps"] >= 1
     assert row["mesa"]["model"] == "mesa.examples.BoltzmannWealth"
+    ratio = report["targets"]["speedup_vs_mesa_small"]  # the ratio is checked at every size
+    assert ratio["value"] == row["speedup_vs_mesa"] and ratio["target"] == 20.0
     phases = row["phases"]
     assert {"customers.raise_cases", "serve_cases", "update_trust", "data collection",
             "record"} <= set(phases)
