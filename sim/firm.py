@@ -152,6 +152,13 @@ class Finance:
         self.share_value = earnings + customer_base
         self._record()
 
+    def loss_margin(self) -> float:
+        """The smoothed weekly loss as a share of this week's revenue (0 when profitable; a
+        firm with no revenue and a loss counts as losing all of it)."""
+        if self.profit_ema is None or self.profit_ema >= 0.0:
+            return 0.0
+        return -self.profit_ema / self.revenue if self.revenue > 0 else 1.0
+
     def annual_return(self, horizons: np.ndarray) -> np.ndarray:
         """Annualized total return (value change plus dividends) over each horizon in weeks."""
         t = self._n - 1

@@ -369,6 +369,10 @@ _DECLARED: list[Param] = [
        "shareholders"),
     _p("pressure_threshold", float, 0.1, 0.0, 1.0, "1/year",
        "return shortfall above which shareholders press for cuts", "shareholders"),
+    _p("loss_pressure", float, 0.0, 0.0, 10.0, "1/year per loss margin", "pressure owners add "
+       "per unit of the smoothed loss as a share of revenue (a loss-making firm's share value "
+       "floors at zero, so without it owners stop pressing; 0 switches it off)",
+       "shareholders"),
     _p("cost_cutting", float, 2.0, 0.0, 20.0, "1", "budget cut per unit of excess pressure "
        "(penny pinching; 0 switches it off)", "shareholders"),
     _p("cut_adjust_rate", float, 0.1, 0.0, 1.0, "1/week",

@@ -76,6 +76,23 @@ def test_cost_cutting_switch():
     assert cut["budget_cut"].max() > 0.1
 
 
+def test_loss_pressure_keeps_owners_of_a_loss_making_firm_pressing():
+    """A firm priced below its costs is valued at zero, so without loss_pressure its owners'
+    pressure settles at the required return (below the threshold: no cut); with it, the
+    loss itself is pressure and the budget is cut."""
+    losing = {"price": 60.0, "required_return": 0.08, "pressure_threshold": 0.1}
+    _, off = small(104, loss_pressure=0.0, **losing)
+    _, on = small(104, loss_pressure=2.0, **losing)
+    second_year = slice(52, None)
+    for ts in (off, on):
+        assert (ts["profit"].iloc[second_year] < 0).all()
+    assert off["share_value"].iloc[second_year].max() == 0.0
+    assert np.allclose(off["shareholder_pressure"].iloc[second_year], 0.08)
+    assert off["budget_cut"].iloc[second_year].max() == 0.0
+    assert on["shareholder_pressure"].iloc[second_year].min() > 0.5
+    assert on["budget_cut"].iloc[-1] > 0.5
+
+
 def test_learning_switch():
     """No socialization and no code learning: the code stays empty."""
     _, ts = small(52, socialization_rate=0.0, code_learning_rate=0.0)

@@ -84,7 +84,7 @@ class Shareholders:
     def review(self) -> None:
         """Realized returns over each horizon; trust from returns delivered within the
         tolerance (confidence) and the share value's recent course (comfort);
-        pressure = Σ stake · max(0, required − realized)."""
+        pressure = Σ stake · max(0, required − realized) + loss_pressure · loss margin."""
         p, fin = self.model.p, self.model.finance
         self.realized = fin.annual_return(self.horizon)
         required = p["required_return"]
@@ -94,3 +94,5 @@ class Shareholders:
         add_evidence(self.counts, delta, rising, 1.0 - rising, met, 1.0 - met)
         shortfall = np.maximum(0.0, required - self.realized)
         self.pressure = float(self.stakes() @ shortfall)
+        if p["loss_pressure"] > 0:
+            self.pressure += p["loss_pressure"] * fin.loss_margin()
