@@ -59,6 +59,11 @@ from itertools import product
 import numpy as np
 
 import sim
+from sim import scenario as scenarios
+from sim.errors import InputError
+from sim.measures import REPORTERS
+from sim.params import check_values
+from sim.sweep import limit_threads
 
 MEASURES = ("customers", "customer_satisfaction", "trust_employee_manager", "engagement_mean",
             "headcount", "profit", "budget_cut", "annual_quit_rate")
@@ -82,7 +87,7 @@ def scan(scenario: str, fixed: dict[str, float], lever: str, values: list[float]
     tasks = [(scenario, fixed, lever, v, s, steps, measures)
              for v, s in product(values, seeds)]
     table = {m: np.full((len(values), len(seeds)), np.nan) for m in measures}
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=limit_threads) as pool:
         for value, seed, out in pool.map(one_run, tasks):
             i, j = values.index(value), seeds.index(seed)
             for m in measures:
@@ -117,6 +122,34 @@ def report(lever: str, values: list[float], seeds: list[int], table: dict[str, n
               f"{values[int(np.argmax(spread))]:g}")
 
 
+def checked_inputs(args: argparse.Namespace) -> dict[str, float]:
+    """The fixed parameters of `--set`, after checking every input (an InputError names the
+    first bad one) so that a scan never fails half-way."""
+    scenarios.load(args.scenario)
+    fixed = {}
+    for item in args.set:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise InputError(f"--set {item!r}: expected NAME=VALUE")
+        try:
+            fixed[name] = float(value)
+        except ValueError:
+            raise InputError(f"--set {item!r}: {value!r} is not a number") from None
+    check_values(fixed, "--set")
+    for value in args.values:
+        check_values({args.lever: value}, "lever")
+    if len(args.values) < 2:
+        raise InputError(f"lever {args.lever}: give at least two values to scan")
+    unknown = [m for m in args.measures if m not in REPORTERS]
+    if unknown:
+        raise InputError(f"--measures: unknown measure {unknown[0]!r}; "
+                         f"known: {', '.join(REPORTERS)}")
+    if args.steps < 52 or args.jobs < 1 or not args.seeds:
+        raise InputError("--steps must be at least 52 (outcomes are last-year means), "
+                         "--jobs at least 1, and --seeds not empty")
+    return fixed
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("scenario")
@@ -130,7 +163,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", nargs="+", default=[], metavar="NAME=VALUE",
                         help="other parameters held fixed over the scan")
     args = parser.parse_args(argv)
-    fixed = {k: float(v) for k, v in (item.split("=", 1) for item in args.set)}
+    try:
+        fixed = checked_inputs(args)
+    except InputError as exc:
+        print(f"tipping_scan: {exc}", file=sys.stderr)
+        return 2
     print(f"scan: {args.scenario} {fixed or ''}, {args.lever} over {args.values}, seeds "
           f"{args.seeds}, {args.steps} weeks; last-year means (profit in k$/week)")
     table = scan(args.scenario, fixed, args.lever, args.values, args.seeds, args.steps,
