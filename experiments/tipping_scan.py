@@ -65,6 +65,7 @@ from sim.measures import REPORTERS
 from sim.params import check_values
 from sim.sweep import limit_threads
 
+ANNUAL_RATES = ("annual_quit_rate", "annual_churn_rate")  # in the summary, not weekly measures
 MEASURES = ("customers", "customer_satisfaction", "trust_employee_manager", "engagement_mean",
             "headcount", "profit", "budget_cut", "annual_quit_rate")
 
@@ -140,10 +141,10 @@ def checked_inputs(args: argparse.Namespace) -> dict[str, float]:
         check_values({args.lever: value}, "lever")
     if len(args.values) < 2:
         raise InputError(f"lever {args.lever}: give at least two values to scan")
-    unknown = [m for m in args.measures if m not in REPORTERS]
+    known = (*REPORTERS, *ANNUAL_RATES)
+    unknown = [m for m in args.measures if m not in known]
     if unknown:
-        raise InputError(f"--measures: unknown measure {unknown[0]!r}; "
-                         f"known: {', '.join(REPORTERS)}")
+        raise InputError(f"--measures: unknown measure {unknown[0]!r}; known: {', '.join(known)}")
     if args.steps < 52 or args.jobs < 1 or not args.seeds:
         raise InputError("--steps must be at least 52 (outcomes are last-year means), "
                          "--jobs at least 1, and --seeds not empty")

@@ -313,6 +313,9 @@ _DECLARED: list[Param] = [
        "engagement"),
     _p("meeting_effect", float, 2.0, 0.0, 10.0, "logit", "effect of the meeting share of the week",
        "engagement"),
+    _p("engagement_contagion", float, 0.0, 0.0, 20.0, "logit", "pull of the team's mean "
+       "engagement on each member's target (emotional contagion, crossover; 0 switches it "
+       "off; strong contagion makes team engagement tip between two states)", "engagement"),
     _p("engaged_threshold", float, 0.6, 0.5, 1.0, "1", "engagement at or above which a person "
        "counts as engaged (Gallup band)", "engagement"),
     _p("disengaged_threshold", float, 0.3, 0.0, 0.5, "1", "engagement below which a person "

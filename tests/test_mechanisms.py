@@ -3,7 +3,7 @@
 import numpy as np
 
 from sim.model import WorkplaceModel
-from tests.conftest import SMALL, small
+from tests.conftest import SMALL, run_model, small
 
 
 def test_no_demand_means_no_cases():
@@ -91,6 +91,19 @@ def test_loss_pressure_keeps_owners_of_a_loss_making_firm_pressing():
     assert off["budget_cut"].iloc[second_year].max() == 0.0
     assert on["shareholder_pressure"].iloc[second_year].min() > 0.5
     assert on["budget_cut"].iloc[-1] > 0.5
+
+
+def test_strong_engagement_contagion_polarizes_teams():
+    """engagement_contagion pulls each team toward an extreme: on four seeds the team means'
+    mean distance from the neutral 0.5 grows by more than 0.1 (from about 0.15 to 0.35)."""
+    for seed in range(4):
+        polarization = []
+        for strength in (0.0, 8.0):
+            model, _ = run_model(260, seed=seed, engagement_contagion=strength,
+                                 engagement_bias=0.0, **SMALL)
+            team_means = model.employees.team_mean(model.employees.engagement)
+            polarization.append(np.abs(team_means - 0.5).mean())
+        assert polarization[1] > polarization[0] + 0.1, (seed, polarization)
 
 
 def test_learning_switch():

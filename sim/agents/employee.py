@@ -365,6 +365,8 @@ class Employees:
                  + p["purpose_effect"] * (purpose - 0.5)
                  - p["overload_effect"] * overload
                  - p["meeting_effect"] * meetings)
+        if p["engagement_contagion"]:
+            drive += p["engagement_contagion"] * (self.team_mean(self.engagement)[team] - 0.5)
         target = sigmoid(drive)
         noise = model.rng.normal(0.0, p["engagement_noise"], self.n) if p["engagement_noise"] else 0
         g = self.engagement + p["engagement_rate"] * (target - self.engagement) + noise
