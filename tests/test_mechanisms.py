@@ -188,3 +188,26 @@ def test_role_moves_count_only_the_review_weeks_moves():
     weeks = custom.index + 1  # the collector's rows are weeks 1..n
     assert custom["role_moves"][weeks % 4 != 0].sum() == 0
     assert custom["role_moves"][weeks % 4 == 0].sum() > 0
+
+
+def test_contagion_makes_where_the_firm_ends_depend_on_its_past():
+    """Hysteresis, the mark of a tipping point: with contagious engagement, the same 6 h of
+    meetings leaves a firm that spent five years at 0 h far more engaged than one that spent
+    them at 20 h (each of three seeds); without contagion the past washes out."""
+    from sim import scenario
+
+    params = scenario.load("contagious_engagement").params
+
+    def end(first: float, contagion: float, seed: int) -> float:
+        model = WorkplaceModel(seed=seed, **{**params, "engagement_contagion": contagion,
+                                             "meeting_hours": first})
+        for week in range(520):
+            if week == 260:
+                model.set_params(meeting_hours=6.0)
+            model.step()
+        emp = model.employees
+        return float(emp.engagement[emp.active_rows].mean())
+
+    for seed in range(3):
+        assert end(0.0, 6.0, seed) - end(20.0, 6.0, seed) > 0.15, seed
+        assert abs(end(0.0, 0.0, seed) - end(20.0, 0.0, seed)) < 0.08, seed
