@@ -32,14 +32,13 @@ from sim.agents import (
     Shareholders,
 )
 from sim.agents.base import add_evidence, clip, mean
+from sim.clock import QUARTER, WEEKS_PER_YEAR
 from sim.firm import Consultants, Finance
 from sim.incentives import resolve_params, task_returns, weight_vector
 from sim.learning import knowledge, learning_period, random_beliefs, random_reality, turbulence
 from sim.params import FUNCTIONS, TASKS
 
 __all__ = ["Customer", "Employee", "Manager", "Shareholder", "WorkplaceModel"]
-
-QUARTER = 13  # weeks between recomputations of the value-maximizing effort split
 
 
 class WorkplaceModel(mesa.Model):
@@ -77,9 +76,9 @@ class WorkplaceModel(mesa.Model):
         self.optimal_shares = np.full(4, 0.25)
         # the groups' values of the last year, each written twice so that the year up to
         # any week is one contiguous slice (no copying when it is read)
-        self._values = np.zeros((2 * measures.WEEKS_PER_YEAR, 4))
+        self._values = np.zeros((2 * WEEKS_PER_YEAR, 4))
         self._values_n = 0
-        self.datacollector = measures.Collector(model_reporters=dict(measures.REPORTERS))
+        self.datacollector = measures.Recorder()
 
     @property
     def week(self) -> int:
@@ -155,7 +154,8 @@ class WorkplaceModel(mesa.Model):
         backlog = cust.team_backlog()
         demand = (backlog / n_functions)[:, None] * np.ones(n_functions)
         gap = np.maximum(demand - capacity, 0.0)
-        know_how = float(mean(emp.knowledge[emp.active_rows]))
+        # the firm's know-how consultants work with; with nobody left, none of it
+        know_how = float(mean(emp.knowledge[emp.active_rows], empty=0.0))
         extra, extra_quality = self.consultants.serve(gap, know_how)
         supply = capacity + extra if extra is not None else capacity
         closed = np.minimum(demand, supply)
@@ -232,7 +232,7 @@ class WorkplaceModel(mesa.Model):
             if self.steps % QUARTER == 1 or self.steps == 1:
                 self.optimal_shares = measures.optimal_shares(self)
             values = measures.group_values(self)
-            year = measures.WEEKS_PER_YEAR
+            year = WEEKS_PER_YEAR
             week = self._values_n % year
             self._values[week] = self._values[week + year] = values
             self._values_n += 1
@@ -240,6 +240,6 @@ class WorkplaceModel(mesa.Model):
 
     def value_history(self) -> np.ndarray:
         """The four groups' values over the last year (oldest first)."""
-        n, year = self._values_n, measures.WEEKS_PER_YEAR
+        n, year = self._values_n, WEEKS_PER_YEAR
         start = n % year if n >= year else 0
         return self._values[start: start + min(n, year)].copy()

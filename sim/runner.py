@@ -17,11 +17,10 @@ import numpy as np
 import pandas as pd
 
 from sim import scenario as scenarios
-from sim.measures import SUMMARY_KEYS
+from sim.clock import WEEKS_PER_YEAR
+from sim.measures import DERIVED, SUMMARY_KEYS, window_value
 from sim.model import WorkplaceModel
 from sim.params import check_values
-
-WEEKS_PER_YEAR = 52
 
 
 def package_version() -> str:
@@ -71,14 +70,10 @@ def summarize(frame: pd.DataFrame, scenario: str, seed: int) -> dict[str, Any]:
     """The summary contract: final values and last-year means of every measure, plus the
     annual quit and churn rates of the last year."""
     window = frame.iloc[-WEEKS_PER_YEAR:]
-    weeks = len(window)
     final = {k: _plain(v) for k, v in frame.iloc[-1].items()}
     last_year = {k: _plain(v) for k, v in window.mean().items()}
-    annualize = WEEKS_PER_YEAR / weeks
-    last_year["annual_quit_rate"] = _plain(
-        window["quits"].sum() * annualize / max(window["headcount"].mean(), 1.0))
-    last_year["annual_churn_rate"] = _plain(
-        window["churned"].sum() * annualize / max(window["customers"].mean(), 1.0))
+    for name in DERIVED:
+        last_year[name] = window_value(window, name)
     missing = [k for k in SUMMARY_KEYS if k not in final]
     assert not missing, f"measures missing from the summary: {missing}"
     return {"scenario": scenario, "seed": seed, "steps": len(frame), "final": final,
@@ -139,6 +134,11 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
+def json_bytes(data: Any) -> bytes:
+    """Strict JSON (no NaN or infinity, which strict parsers reject), indented."""
+    return json.dumps(data, indent=2, allow_nan=False).encode()
+
+
 def write_outputs(result: RunResult, out_dir: str | os.PathLike) -> Path:
     """Write timeseries.parquet, summary.json and params.json into `out_dir`."""
     out = Path(out_dir)
@@ -147,6 +147,6 @@ def write_outputs(result: RunResult, out_dir: str | os.PathLike) -> Path:
     buffer = io.BytesIO()
     result.timeseries.to_parquet(buffer)
     atomic_write(out / "timeseries.parquet", buffer.getvalue())
-    atomic_write(out / "summary.json", json.dumps(result.summary, indent=2).encode())
-    atomic_write(out / "params.json", json.dumps(provenance(result), indent=2).encode())
+    atomic_write(out / "summary.json", json_bytes(result.summary))
+    atomic_write(out / "params.json", json_bytes(provenance(result)))
     return out

@@ -345,8 +345,9 @@ class Employees:
         managers = model.managers
         rows = self.active_rows
         contribution = np.maximum(self.effort, 1e-3)
-        pay_ratio = np.maximum(self.pay, 1.0) / max(mean(self.pay[rows]), 1.0)
-        contrib_ratio = contribution / max(mean(contribution[rows]), 1e-3)
+        # relative to the people present (with nobody present nobody's target matters)
+        pay_ratio = np.maximum(self.pay, 1.0) / max(mean(self.pay[rows], empty=1.0), 1.0)
+        contrib_ratio = contribution / max(mean(contribution[rows], empty=1e-3), 1e-3)
         pay_fairness = -np.abs(np.log(pay_ratio / contrib_ratio))
         credit = managers.credit_of_member - 1.0
         fairness = (1.0 - p["credit_weight"]) * pay_fairness + p["credit_weight"] * credit
