@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sim.agents.base import mean, sigmoid
+from sim.agents.base import mean
+from sim.agents.employee import solve_probability
 from sim.clock import WEEKS_PER_YEAR
-from sim.params import TASKS
+from sim.vocab import TASKS
 
 if TYPE_CHECKING:
     from sim.model import WorkplaceModel
@@ -307,8 +308,7 @@ def value_of_shares(m: WorkplaceModel, shares: np.ndarray) -> np.ndarray:
     grown = skill + p["learning_rate"] * learn * effort * (1 - skill) * WEEKS_PER_YEAR / 2
     fit = np.sqrt(np.clip(grown, 0, 1) * passion)
     closures = p["case_capacity"] * speed * effort * fit * (1 + p["help_strength"] * help_ * effort)
-    solve = sigmoid(p["care_quality_effect"] * care * effort + p["knowledge_quality_effect"] * know
-                    + p["fit_quality_effect"] * fit - p["case_difficulty"])
+    solve = solve_probability(p, care, effort, know, fit)
     demand = max(m.customers.opened, 1) / max(int(a.sum()), 1)
     solved = np.minimum(closures * solve, demand)
     reopened = np.minimum(closures, demand / np.maximum(solve, 1e-9)) * (1 - solve)

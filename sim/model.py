@@ -34,9 +34,9 @@ from sim.agents import (
 from sim.agents.base import add_evidence, clip, mean
 from sim.clock import QUARTER, WEEKS_PER_YEAR
 from sim.firm import Consultants, Finance
-from sim.incentives import resolve_params, task_returns, weight_vector
+from sim.incentives import layer, resolve_params, task_returns, weight_vector
 from sim.learning import knowledge, learning_period, random_beliefs, random_reality, turbulence
-from sim.params import FUNCTIONS, TASKS
+from sim.vocab import FUNCTIONS, TASKS
 
 __all__ = ["Customer", "Employee", "Manager", "Shareholder", "WorkplaceModel"]
 
@@ -107,12 +107,7 @@ class WorkplaceModel(mesa.Model):
         Size parameters (employees, customers, shareholders, team size, dimensions) only take
         effect in a new model.
         """
-        explicit = {k: v for k, v in self.p.items() if k not in changes}
-        for key in ("employee_scheme", "manager_scheme"):
-            if key in changes and changes[key] != "custom":
-                prefix = "emp_w_" if key == "employee_scheme" else "mgr_w_"
-                explicit = {k: v for k, v in explicit.items() if not k.startswith(prefix)}
-        self.p = resolve_params({**explicit, **changes}, "set_params")
+        self.p = resolve_params(layer(self.p, changes), "set_params")
         self._derive()
         self.employees.refresh_trust()
 

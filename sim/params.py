@@ -12,17 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.errors import InputError
+from sim.incentives import SCHEME_NAMES
+from sim.vocab import FUNCTIONS, MEASURES, TASKS
 
-FUNCTIONS = ("support", "sales", "engineering", "operations")
-TASKS = ("speed", "care", "help", "learn")
-MEASURES = (
-    "throughput",
-    "customer_satisfaction",
-    "team_outcome",
-    "peer_recognition",
-    "profit_share",
-    "skill_growth",
-)
+__all__ = ["FUNCTIONS", "GROUPS", "MEASURES", "PARAMS", "SCHEME_NAMES", "TASKS", "Param",
+           "check_values", "defaults", "suggest"]
+
 
 
 @dataclass(frozen=True)
@@ -104,15 +99,6 @@ class Param:
 def _p(name, type_, default, low=None, high=None, unit="", doc="", group="general", choices=None):
     return Param(name, type_, default, low, high, unit, doc, group, choices)
 
-
-SCHEME_NAMES = (
-    "efficiency_kpi",
-    "balanced_scorecard",
-    "shared_value",
-    "shareholder_primacy",
-    "rank_and_yank",
-    "custom",
-)
 
 _DECLARED: list[Param] = [
     # --- size -----------------------------------------------------------------------

@@ -9,18 +9,29 @@ autonomy × fit, recognition and purpose; quitting follows the outside-option ga
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sim.agents.base import RowAgent, clip, count_views, mean, row_field, sigmoid, trust_of
+from sim.clock import WEEKS_PER_YEAR, is_annual_review
 from sim.learning import random_beliefs
-from sim.params import FUNCTIONS, TASKS
+from sim.vocab import FUNCTIONS, TASKS
 
 if TYPE_CHECKING:
     from sim.model import WorkplaceModel
 
 SPEED, CARE, HELP, LEARN = range(len(TASKS))
+
+
+def solve_probability(p: dict, care_share: Any, effort: Any, knowledge: Any, fit: Any) -> Any:
+    """Chance a closure solves the case: σ(b_care · a_care · E + b_know · knowledge
+    + b_fit · fit − difficulty), for employees, consultants and the alignment target alike
+    (arrays or numbers)."""
+    quality = (p["care_quality_effect"] * care_share * effort
+               + p["knowledge_quality_effect"] * knowledge
+               + p["fit_quality_effect"] * fit - p["case_difficulty"])
+    return sigmoid(quality)
 
 
 class Employee(RowAgent):
@@ -284,10 +295,7 @@ class Employees:
         closures = p["case_capacity"] * shares[:, SPEED] * effort * fit * boost
         closures *= a
         self.closures = closures
-        quality = (p["care_quality_effect"] * shares[:, CARE] * effort
-                   + p["knowledge_quality_effect"] * self.knowledge
-                   + p["fit_quality_effect"] * fit - p["case_difficulty"])
-        self.solve_prob = sigmoid(quality)
+        self.solve_prob = solve_probability(p, shares[:, CARE], effort, self.knowledge, fit)
 
     def sharing(self) -> np.ndarray:
         """Chance each person shares know-how with the code: help effort against a reference."""
@@ -388,7 +396,7 @@ class Employees:
         hazard = p["quit_base"] * np.exp(p["quit_sensitivity"] * (outside - inside))
         quitting = a & (rng.random(self.n) < hazard)
         dismissed = np.zeros(self.n, dtype=bool)
-        if p["forced_exit_share"] > 0 and model.week % 52 == 51:
+        if p["forced_exit_share"] > 0 and is_annual_review(model.week):
             eligible = np.flatnonzero(a & ~quitting & (self.tenure >= p["forced_exit_min_tenure"]))
             k = round(p["forced_exit_share"] * eligible.size)
             if k:
@@ -486,7 +494,7 @@ class Employees:
         if p["customized_work"]:
             earned = np.floor(self.reputation.take(self.role_index()) * (p["max_level"] + 1))
         else:
-            earned = np.floor(self.tenure / (52.0 * p["promotion_years"]))
+            earned = np.floor(self.tenure / (WEEKS_PER_YEAR * p["promotion_years"]))
         self.level = np.minimum(earned, p["max_level"])
 
 

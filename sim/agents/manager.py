@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.agents.base import RowAgent, clip, row_field
-from sim.params import MEASURES
+from sim.vocab import MEASURES
 
 if TYPE_CHECKING:
     from sim.model import WorkplaceModel
