@@ -13,9 +13,18 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.agents.base import RowAgent, clip, count_views, mean, row_field, sigmoid, trust_of
+from sim.agents.base import (
+    RowAgent,
+    add_evidence,
+    clip,
+    count_views,
+    mean,
+    row_field,
+    sigmoid,
+    trust_of,
+)
 from sim.clock import WEEKS_PER_YEAR, is_annual_review
-from sim.learning import random_beliefs
+from sim.learning import knowledge, learning_period, random_beliefs
 from sim.vocab import FUNCTIONS, TASKS
 
 if TYPE_CHECKING:
@@ -107,7 +116,9 @@ class Employees:
         self.rep_gain = np.zeros(n)
         self.mgr_counts = np.zeros((n, 4))  # trust in the manager: comfort, confidence
         self.issues_raised = np.zeros(n)
-        self.issues_closed = np.zeros(n)
+        self.base_pay = self.pay.copy()
+        self.bonus = np.zeros(n)
+        self.help_given = np.zeros(n)
         self.quits = self.dismissals = self.hires = self.new_consultants = 0
         self._row_base = np.arange(n) * nf  # flat index of each person's first function
         self._build_network(rng, p["cross_team_ties"])
@@ -116,6 +127,7 @@ class Employees:
         self._membership_changed()
         self.refresh_trust()
         self.update_levels()
+        self._fit = self.fit()
 
     # --- structure --------------------------------------------------------------------
     def _build_network(self, rng: np.random.Generator, ties: int) -> None:
@@ -239,6 +251,10 @@ class Employees:
             return "actively disengaged"
         return "not engaged"
 
+    def update_knowledge(self, reality: np.ndarray) -> None:
+        """Knowledge: the share of reality's dimensions each person's beliefs hold right."""
+        self.knowledge = knowledge(self.beliefs, reality)
+
     # --- phase 2: effort ----------------------------------------------------------------
     def choose_effort(self) -> None:
         """Split effort by softmax of task returns; total effort from engagement and overhead.
@@ -278,7 +294,7 @@ class Employees:
         return clip(relieved, 0.0, 0.95, out=relieved)
 
     # --- phase 3: work -------------------------------------------------------------------
-    def capacity(self) -> None:
+    def plan_work(self) -> None:
         """Closures each person can make and the chance each closure solves the case.
 
         closures = capacity · a_speed · E · fit · (1 + help_strength · teammates' help);
@@ -297,10 +313,56 @@ class Employees:
         self.closures = closures
         self.solve_prob = solve_probability(p, shares[:, CARE], effort, self.knowledge, fit)
 
+    def record_throughput(self, used: np.ndarray) -> None:
+        """Closures actually made: each person's capacity times the share of their team and
+        function's capacity the demand used this week."""
+        self.throughput = self.closures * used
+
+    def learn_with_code(self, code: np.ndarray, reality: np.ndarray) -> None:
+        """One March (1991) period on the people present: those who share feed the code,
+        everyone learns from it, and some beliefs are renewed (p3)."""
+        rng, p = self.model.rng, self.model.p
+        rows = self.active_rows
+        everyone = rows.size == self.n
+        beliefs = self.beliefs if everyone else self.beliefs[rows]
+        sharing = self.sharing()
+        contributes = rng.random(rows.size) < (sharing if everyone else sharing[rows])
+        learning_period(rng, beliefs, code, reality, contributes, p["socialization_rate"],
+                        p["code_learning_rate"])
+        if p["belief_turnover"] > 0:
+            renew = rng.random(rows.size) < p["belief_turnover"]
+            beliefs[renew] = random_beliefs(rng, int(renew.sum()), beliefs.shape[1])
+        if not everyone:
+            self.beliefs[rows] = beliefs
+
     def sharing(self) -> np.ndarray:
         """Chance each person shares know-how with the code: help effort against a reference."""
         help_given = self.shares[:, HELP] * self.effort
         return clip(help_given / self.model.p["share_reference"], 0.0, 1.0) * self.active
+
+    # --- phase 5: what the manager decides ------------------------------------------------
+    def raise_issues(self) -> None:
+        """Each person present raises Poisson(issue_rate) issues (blockers) this week."""
+        raised = self.model.rng.poisson(self.model.p["issue_rate"], self.n) * self.active
+        self.issues_raised = raised.astype(float)
+
+    def receive_score(self, score: np.ndarray) -> None:
+        """This week's score under the scheme, and its moving average (forced exits rank by
+        it)."""
+        self.score = score
+        self.score_ema += self.model.p["score_average_rate"] * (score - self.score_ema)
+
+    def receive_pay(self, base: np.ndarray, bonus: np.ndarray, shared: float) -> None:
+        """Pay of the week: base pay by level, the bonus and the shared value (profit share
+        and equity dividends per head); nothing for vacant positions."""
+        a = self.active
+        self.base_pay = base * a
+        self.bonus = bonus
+        self.pay = (base + bonus + shared) * a
+
+    def move_roles(self, move: np.ndarray, to: np.ndarray) -> None:
+        """People for whom `move` is true change to the function `to`."""
+        self.role = np.where(move, to, self.role)
 
     def develop_skills(self) -> None:
         """Skill grows with learning effort and mentoring; unused skills fade; peers re-validate.
@@ -345,6 +407,31 @@ class Employees:
         if self._team_order is not None:
             present = present[self._team_order]
         return np.maximum.reduceat(present, self._team_starts, axis=0)
+
+    # --- phase 6: trust ----------------------------------------------------------------------
+    def update_trust(self, credit: np.ndarray, kept: np.ndarray, broken: np.ndarray,
+                     closed: np.ndarray) -> None:
+        """Trust in the manager and in peers from this week's evidence (per employee position:
+        the manager's credit fairness, commitments kept and broken, issues closed).
+
+        employee→manager: confidence from commitments kept and issues closed against broken
+        and left open, comfort from credit passed on; employee→peer: comfort from help
+        received (against the sharing reference), confidence from the peer's quality. Each
+        count decays by trust_memory and then adds this week's evidence.
+        """
+        p = self.model.p
+        delta = p["trust_memory"]
+        open_issues = self.issues_raised - closed
+        add_evidence(self.mgr_counts, delta, credit, 1.0 - credit, kept + closed,
+                     broken + open_issues)
+        dst = self.edge_dst
+        helped = self.help_given[dst]
+        shortfall = np.maximum(0.0, p["share_reference"] * self.effort[dst] - helped)
+        evidence = p["help_evidence"]
+        solve = self.solve_prob[dst]
+        add_evidence(self.edge_counts, delta, evidence * helped, evidence * shortfall,
+                     solve, 1.0 - solve)
+        self.refresh_trust()
 
     # --- phase 7: engagement ----------------------------------------------------------------
     def update_engagement(self) -> None:
