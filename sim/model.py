@@ -15,6 +15,7 @@ one vectorized call over a population's arrays.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import mesa
@@ -44,10 +45,13 @@ __all__ = ["Customer", "Employee", "Manager", "Shareholder", "WorkplaceModel"]
 class WorkplaceModel(mesa.Model):
     """The firm. Keyword arguments are the parameters of `sim.params` (defaults there)."""
 
-    def __init__(self, seed: int | None = None, **params: Any) -> None:
+    def __init__(self, seed: int | None = None, events: Iterable[Any] = (),
+                 **params: Any) -> None:
         super().__init__(rng=seed)
         self.seed = seed
         self.p = resolve_params(params, "WorkplaceModel")
+        self.initial_params = dict(self.p)  # as the run started (events change self.p)
+        self.events = self._check_events(events)
         self._derive()
         p = self.p
         m = p["march_dimensions"]
@@ -96,6 +100,25 @@ class WorkplaceModel(mesa.Model):
         self.paid_task_returns = paid
         self.intrinsic_returns = np.array([p[f"intrinsic_{task}"] for task in TASKS])
 
+    @staticmethod
+    def _check_events(events: Iterable[Any]) -> dict[int, dict[str, Any]]:
+        """Scheduled parameter changes by week (`sim.scenario.Event`s, or mappings with
+        `week`, `set` and an optional `label`), checked as a scenario file's are."""
+        from sim.scenario import Event, check_event
+
+        by_week: dict[int, dict[str, Any]] = {}
+        for i, event in enumerate(events):
+            if not isinstance(event, Event):
+                event = check_event("events", event, f"events[{i}]")
+            by_week.setdefault(event.week, {}).update(event.set)
+        return by_week
+
+    def apply_events(self) -> None:
+        """Apply the parameter changes scheduled for this week (from this week on)."""
+        changes = self.events.get(self.steps)
+        if changes:
+            self.set_params(**changes)
+
     def set_params(self, **changes: Any) -> None:
         """Change parameters of a running model (as the visualizer does); checked as at start.
 
@@ -109,6 +132,7 @@ class WorkplaceModel(mesa.Model):
     # --- the schedule -------------------------------------------------------------------
     def step(self) -> None:
         """One week, in the order of the design (DESIGN §5)."""
+        self.apply_events()  # 0 scheduled policy changes
         self.customers.raise_cases()  # 1 demand
         self.employees.choose_effort()  # 2 effort
         self.serve_cases()  # 3 work

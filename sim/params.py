@@ -15,8 +15,8 @@ from sim.errors import InputError
 from sim.incentives import SCHEME_NAMES
 from sim.vocab import FUNCTIONS, MEASURES, TASKS
 
-__all__ = ["FUNCTIONS", "GROUPS", "MEASURES", "PARAMS", "SCHEME_NAMES", "TASKS", "Param",
-           "check_values", "defaults", "suggest"]
+__all__ = ["FUNCTIONS", "GROUPS", "MEASURES", "PARAMS", "SCHEME_NAMES", "SIZE_PARAMS", "TASKS",
+           "Param", "check_values", "defaults", "suggest"]
 
 
 
@@ -385,6 +385,10 @@ _DECLARED: list[Param] = [
 
 PARAMS: dict[str, Param] = {p.name: p for p in _DECLARED}
 GROUPS: tuple[str, ...] = tuple(dict.fromkeys(p.group for p in _DECLARED))
+#: Parameters fixed when the model is built (the firm's size and structure): the model reads
+#: them only at construction, so a running model cannot change them (a new one must be built).
+SIZE_PARAMS: frozenset[str] = frozenset(
+    name for name, p in PARAMS.items() if p.group == "firm") | {"march_dimensions"}
 
 
 def defaults() -> dict[str, Any]:

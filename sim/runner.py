@@ -8,6 +8,7 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -42,14 +43,16 @@ class RunResult:
     timeseries: pd.DataFrame
     summary: dict[str, Any]
     model: WorkplaceModel
+    events: tuple[Any, ...] = ()
 
 
 def simulate(
-    params: dict[str, Any], seed: int, steps: int, progress: bool = False
+    params: dict[str, Any], seed: int, steps: int, progress: bool = False,
+    events: Iterable[Any] = (),
 ) -> tuple[WorkplaceModel, pd.DataFrame]:
-    """Build the model from parameter overrides, run it `steps` weeks, return it and its
-    time series (one row per week, indexed by week 1..steps)."""
-    model = WorkplaceModel(seed=seed, **params)
+    """Build the model from parameter overrides (and scheduled `events`), run it `steps`
+    weeks, return it and its time series (one row per week, indexed by week 1..steps)."""
+    model = WorkplaceModel(seed=seed, events=events, **params)
     bar = None
     if progress:
         from tqdm import tqdm
@@ -102,16 +105,18 @@ def run(
     params = {**spec.params, **check_values(overrides, "overrides")}
     seed = spec.seed if seed is None else seed
     steps = spec.steps if steps is None else steps
-    model, frame = simulate(params, seed, steps, progress)
+    model, frame = simulate(params, seed, steps, progress, spec.events)
     summary = summarize(frame, spec.name, seed)
-    effective = dict(model.p)
-    return RunResult(spec.name, seed, steps, effective, frame, summary, model)
+    return RunResult(spec.name, seed, steps, dict(model.initial_params), frame, summary,
+                     model, spec.events)
 
 
 def provenance(result: RunResult) -> dict[str, Any]:
-    """Every effective parameter with the seed, steps, scenario and package version."""
+    """Every effective parameter (as the run started) with the seed, steps, scenario,
+    package version and the events that changed parameters during the run."""
     return {"scenario": result.scenario, "seed": result.seed, "steps": result.steps,
-            "version": package_version(), "params": result.params}
+            "version": package_version(), "params": result.params,
+            "events": [e.as_dict() for e in result.events]}
 
 
 #: The process's file-creation mask, read once (setting it is the only way to read it).

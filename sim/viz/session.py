@@ -23,12 +23,10 @@ from sim import scenario as scenarios
 from sim.errors import InputError
 from sim.incentives import SCHEME_KEYS, layer, resolve_params
 from sim.model import WorkplaceModel
-from sim.params import PARAMS, SCHEME_NAMES
+from sim.params import PARAMS, SCHEME_NAMES, SIZE_PARAMS
 
-#: Parameters fixed when the model is built (the firm's size and structure): WorkplaceModel
-#: reads them only at construction, so they take effect on Reset.
-SIZE_PARAMS = frozenset(
-    name for name, p in PARAMS.items() if p.group == "firm") | {"march_dimensions"}
+__all__ = ["SIZE_PARAMS", "Comparison", "Run", "Session"]
+
 DEFAULT_SCENARIO = "baseline"
 PREFERRED_COMPARE_SCHEMES = ("shared_value", "balanced_scorecard")  # the strategist's question
 
