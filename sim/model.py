@@ -2,7 +2,11 @@
 
 Sources of the mechanisms (details and formulas in docs/model.md):
 - multitask incentives: Holmstrom & Milgrom (1991); Kerr (1975), "On the folly of
-  rewarding A while hoping for B";
+  rewarding A while hoping for B"; effort learned from the rewards received: Rescorla &
+  Wagner (1972), Sutton & Barto (2018);
+- conditional cooperation: Fischbacher, Gächter & Fehr (2001), Fischbacher & Gächter (2010);
+- trust that acts: Morgan & Hunt (1994) (customers), Edmondson (1999) (voice), Serva,
+  Fuller & Mayer (2005) (managers' reciprocity);
 - trust as comfort and confidence, decaying Beta reputations: Jøsang & Ismail (2002);
   Covey (2006), *The Speed of Trust*;
 - engagement bands: Gallup; fairness: Adams (1965), equity theory;
@@ -35,7 +39,7 @@ from sim.agents import (
 from sim.agents.base import clip, mean
 from sim.clock import QUARTER, WEEKS_PER_YEAR
 from sim.firm import Consultants, Finance
-from sim.incentives import layer, resolve_params, task_returns, weight_vector
+from sim.incentives import layer, resolve_params, weight_vector
 from sim.learning import random_reality, turbulence
 from sim.vocab import FUNCTIONS, TASKS
 
@@ -89,15 +93,6 @@ class WorkplaceModel(mesa.Model):
         p = self.p
         self.employee_weights = weight_vector(p, "emp")
         self.manager_weights = weight_vector(p, "mgr")
-        self.employee_task_returns = task_returns(self.employee_weights,
-                                                  p["profit_share_visibility"])
-        self.manager_task_returns = task_returns(self.manager_weights, p["profit_share_visibility"])
-        # what pay and the manager's push return per task, rivalry taken off helping
-        paid = p["pay_sensitivity"] * self.employee_task_returns
-        paid = paid + p["manager_pressure"] * self.manager_task_returns
-        paid[TASKS.index("help")] -= (p["pay_sensitivity"] * p["relative_evaluation"]
-                                      * p["rival_help_cost"])
-        self.paid_task_returns = paid
         self.intrinsic_returns = np.array([p[f"intrinsic_{task}"] for task in TASKS])
 
     @staticmethod
@@ -128,6 +123,7 @@ class WorkplaceModel(mesa.Model):
         self.p = resolve_params(layer(self.p, changes), "set_params")
         self._derive()
         self.employees.refresh_trust()
+        self.customers.refresh_trust()
 
     # --- the schedule -------------------------------------------------------------------
     def step(self) -> None:
@@ -139,7 +135,8 @@ class WorkplaceModel(mesa.Model):
         self.learn()  #   ... and the organizational code (March)
         self.customers.update_satisfaction()  # 4 customers
         self.customers.churn_and_recommend()
-        self.managers.keep_commitments()  # 5 managers
+        self.managers.respond()  # 5 managers
+        self.managers.keep_commitments()
         self.employees.raise_issues()
         self.managers.close_issues()
         self.managers.judge_and_pay()
@@ -147,6 +144,7 @@ class WorkplaceModel(mesa.Model):
         self.employees.develop_skills()
         self.employees.update_levels()
         self.update_trust()  # 6 trust
+        self.employees.learn_from_week(self.managers.credit_given)  # ... and what work earns
         self.employees.update_engagement()  # 7 engagement
         self.employees.turnover()  # 8 turnover
         self.consultants.drift_away()

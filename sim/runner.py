@@ -21,7 +21,7 @@ from sim import scenario as scenarios
 from sim.clock import WEEKS_PER_YEAR
 from sim.measures import DERIVED, SUMMARY_KEYS, window_value
 from sim.model import WorkplaceModel
-from sim.params import check_values
+from sim.params import MODEL_VERSION, check_values
 
 
 def package_version() -> str:
@@ -113,9 +113,10 @@ def run(
 
 def provenance(result: RunResult) -> dict[str, Any]:
     """Every effective parameter (as the run started) with the seed, steps, scenario,
-    package version and the events that changed parameters during the run."""
+    package and model versions and the events that changed parameters during the run."""
     return {"scenario": result.scenario, "seed": result.seed, "steps": result.steps,
-            "version": package_version(), "params": result.params,
+            "version": package_version(), "model_version": MODEL_VERSION,
+            "params": result.params,
             "events": [e.as_dict() for e in result.events]}
 
 

@@ -40,7 +40,22 @@ def parameter_sets(draw, max_size=25):
     chosen = draw(st.lists(st.sampled_from(FREE), min_size=1, max_size=max_size, unique=True))
     values = {name: draw(_value(PARAMS[name])) for name in chosen}
     values["team_size"] = draw(st.integers(2, 12))
-    return {**SIZES, **values}
+    return valid_together({**SIZES, **values})
+
+
+TYPE_SHARES = ("conditional_cooperator_share", "free_rider_share", "hump_share")
+
+
+def valid_together(values: dict) -> dict:
+    """Bring the cooperation type shares (in range one by one) to a sum of at most 1, as a
+    valid parameter set must have them: later shares give way to earlier ones."""
+    shares = {k: values.get(k, PARAMS[k].default) for k in TYPE_SHARES}
+    room = 1.0
+    for key in TYPE_SHARES:
+        if shares[key] > room:
+            values[key] = room
+        room = max(0.0, room - min(shares[key], room))
+    return values
 
 
 def _in_unit(x: np.ndarray) -> bool:

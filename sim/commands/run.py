@@ -7,7 +7,7 @@ import json
 import sys
 
 from sim.errors import InputError
-from sim.params import PARAMS, suggest
+from sim.params import PARAMS, unknown
 
 #: Measures shown in the summary table, in order.
 TABLE_ROWS = (
@@ -27,7 +27,7 @@ def parse_sets(pairs: list[str]) -> dict:
         if not sep or not name:
             raise InputError(f"--set {pair!r}: expected name=value, e.g. --set meeting_hours=4")
         if name not in PARAMS:
-            raise InputError(f"--set {pair!r}: unknown parameter {name!r}; {suggest(name)}")
+            raise unknown(name, f"--set {pair!r}")
         values[name] = PARAMS[name].parse(text, f"--set {name}")
     return values
 
