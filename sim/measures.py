@@ -23,6 +23,9 @@ from sim.agents.employee import solve_probability
 from sim.clock import WEEKS_PER_YEAR
 from sim.vocab import TASKS
 
+#: The four groups whose values alignment and shared fate compare, in this order.
+GROUPS = ("employees", "managers", "customers", "shareholders")
+
 if TYPE_CHECKING:
     from sim.model import WorkplaceModel
 
@@ -288,17 +291,22 @@ def pay_mean(m: WorkplaceModel) -> float:
 
 
 # --- alignment --------------------------------------------------------------------------------
-def value_of_shares(m: WorkplaceModel, shares: np.ndarray) -> np.ndarray:
-    """Value created per person-week for each candidate effort split (rows of `shares`).
+def group_values_of_shares(m: WorkplaceModel, shares: np.ndarray) -> np.ndarray:
+    """What each candidate effort split (rows of `shares`) would bring each group per
+    person-week, under the model's own production function at the firm's mean state
+    (columns: employees, managers, customers, shareholders; docs/model.md §7.11).
 
-    The model's own production function on the firm's mean state: closures from speed,
-    boosted by help; solving from care, knowledge and fit; fit raised by a year of learning.
-    Value = solved cases − reopen_cost × reopened cases, with demand as the ceiling.
+    Closures come from speed, boosted by help; solving from care, knowledge and fit, fit
+    raised by half a year of learning. Customers get solved cases net of the harm of
+    reopened ones (demand is the ceiling); shareholders the revenue those keep (price per
+    case) less the consultants bought for the closures the split leaves undone; employees
+    the intrinsic return of the split at the firm's mean engagement (in wages); managers the
+    bonus their own scheme pays on the split's measures, relative to the firm's present ones.
     """
     p, emp = m.p, m.employees
     a = emp.active
     if not a.any():
-        return np.zeros(len(shares))
+        return np.zeros((len(shares), 4))
     effort = emp.effort[a].mean()
     rows = np.flatnonzero(a)
     skill = emp.skill[rows, emp.role[rows]].mean()
@@ -312,16 +320,43 @@ def value_of_shares(m: WorkplaceModel, shares: np.ndarray) -> np.ndarray:
     demand = max(m.customers.opened, 1) / max(int(a.sum()), 1)
     solved = np.minimum(closures * solve, demand)
     reopened = np.minimum(closures, demand / np.maximum(solve, 1e-9)) * (1 - solve)
-    return solved - p["reopen_cost"] * reopened
+    customers = solved - p["reopen_cost"] * reopened
+    per_case = p["price"] / max(p["case_rate"], 1e-9)  # a customer-week's revenue per case
+    bought = p["wage"] * (1.0 + p["consultant_premium"]) / max(
+        p["case_capacity"] * p["consultant_effort"], 1e-9)  # cost of a closure bought
+    shareholders = per_case * customers - bought * np.maximum(0.0, demand - closures)
+    intrinsic = np.array([p[f"intrinsic_{t}"] for t in TASKS])
+    g = float(emp.engagement[a].mean())
+    employees = p["intrinsic_strength"] * g * (shares @ intrinsic) * p["wage"]
+    measured = np.column_stack([closures, solve, solved, help_ * effort,
+                                np.ones(len(shares)), learn * effort])
+    now = np.maximum(measured.mean(axis=0), 1e-12)
+    weights = m.manager_weights
+    managers = (p["bonus_share"] * p["wage"] * p["manager_wage_ratio"]
+                * (measured / now) @ weights / max(weights.sum(), 1e-12))
+    return np.column_stack([employees, managers, customers, shareholders])
+
+
+def value_of_shares(m: WorkplaceModel, shares: np.ndarray) -> np.ndarray:
+    """The four groups' joint value of each candidate split: each group's value scaled to
+    [0, 1] over the candidates (its worst to its best), weighted by the declared
+    alignment weights (employees, managers, customers, shareholders)."""
+    values = group_values_of_shares(m, shares)
+    low, high = values.min(axis=0), values.max(axis=0)
+    scaled = (values - low) / np.where(high > low, high - low, 1.0)
+    p = m.p
+    weights = np.array([p[f"alignment_weight_{g}"] for g in GROUPS])
+    return scaled @ weights / max(weights.sum(), 1e-12)
 
 
 def optimal_shares(m: WorkplaceModel) -> np.ndarray:
-    """The effort split on a 0.05 simplex grid that maximizes `value_of_shares`."""
+    """The effort split on a 0.05 simplex grid that maximizes the joint value."""
     return SIMPLEX[int(np.argmax(value_of_shares(m, SIMPLEX)))]
 
 
 def behavioural_alignment(m: WorkplaceModel) -> float:
-    """cos(ā, a*): mean effort split against the value-maximizing split (cached per quarter)."""
+    """cos(ā, a*): mean effort split against the split of greatest joint value for the four
+    groups (re-solved each quarter)."""
     best = m.optimal_shares
     actual = mean_shares(m)
     return float(actual @ best / (_norm(actual) * _norm(best) + 1e-12))
@@ -332,8 +367,9 @@ def _norm(x: np.ndarray) -> float:
     return math.sqrt(x.dot(x))
 
 
-def group_values(m: WorkplaceModel) -> np.ndarray:
-    """This week's value for employees, managers, customers and shareholders."""
+def group_levels(m: WorkplaceModel) -> np.ndarray:
+    """This week's standing of employees (pay / wage + engagement), managers (pay / wage),
+    customers (satisfaction) and shareholders (share value), and the dividends paid."""
     emp = m.employees
     rows = emp.active_rows  # an empty firm gives its employees nothing
     employees = (mean(emp.pay[rows]) / m.p["wage"] + mean(shared(m, _engagement))
@@ -341,24 +377,39 @@ def group_values(m: WorkplaceModel) -> np.ndarray:
     managers = mean(m.managers.pay) / m.p["wage"]
     satisfaction = customer_satisfaction(m)
     customers = satisfaction if satisfaction == satisfaction else 0.0  # none: nothing received
-    shareholders = m.finance.share_value + m.finance.cum_dividends
-    return np.array([employees, managers, customers, shareholders])
+    return np.array([employees, managers, customers, m.finance.share_value,
+                     m.finance.last_dividends])
 
 
-def shared_fate(m: WorkplaceModel) -> float:
-    """Mean pairwise correlation of the four groups' value over the last year (0 if flat)."""
-    history = m.value_history()
-    if history.shape[0] < 3:
+def group_changes(before: np.ndarray, now: np.ndarray) -> np.ndarray:
+    """Each group's gain this week: the change of its standing, and for shareholders the
+    total return (change of share value plus dividends over last week's value)."""
+    changes = now[:3] - before[:3]
+    shareholders = (now[3] - before[3] + now[4]) / max(before[3], 1.0)
+    return np.append(changes, shareholders)
+
+
+def fate_correlation(changes: np.ndarray) -> float:
+    """Mean pairwise Pearson correlation of the columns of `changes` (weeks × groups); a
+    column that never moves counts as correlation 0."""
+    if changes.shape[0] < 3:
         return 0.0
-    centred = history - history.mean(axis=0)
+    centred = changes - changes.mean(axis=0)
     scale = np.sqrt((centred**2).sum(axis=0)).tolist()
-    columns = [centred[:, k] for k in range(history.shape[1])]
-    pairs = list(combinations(range(history.shape[1]), 2))
+    columns = [centred[:, k] for k in range(changes.shape[1])]
+    pairs = list(combinations(range(changes.shape[1]), 2))
     total = 0.0
     for i, j in pairs:
         if not (scale[i] < 1e-12 or scale[j] < 1e-12):
             total += float(columns[i] @ columns[j] / (scale[i] * scale[j]))
-    return total / len(pairs)  # the mean, summed in order as np.mean sums a few values
+    return total / len(pairs)
+
+
+def shared_fate(m: WorkplaceModel) -> float:
+    """Mean pairwise correlation of the four groups' weekly gains over the last year: do
+    they gain and lose together? (Changes, not levels: levels that merely trend would
+    correlate whatever ties them.)"""
+    return fate_correlation(m.value_history())
 
 
 # --- the declaration ---------------------------------------------------------------------
@@ -487,6 +538,10 @@ MEASURES_DECLARED: tuple[Measure, ...] = (
     _amount("profit", "profit", "Profit this week ($).", 1, lambda m: m.finance.profit),
     _m("share_value", "share value", "$", 1, lambda m: m.finance.share_value,
        "Value of the firm's shares ($)."),
+    _m("cash", "cash", "$", 1, lambda m: m.finance.cash, "Cash at the end of the week ($; "
+       "below zero the firm is drawing on its credit line)."),
+    _count("operating", "operating", "1 while the firm operates, 0 once it has failed (its "
+           "cash fell below its credit line).", 1, lambda m: int(not m.failed), "state"),
     _m("budget_cut", "budget cut", "share", -1, lambda m: m.finance.budget_cut,
        "Share of discretionary budget cut under shareholder pressure."),
     _m("shareholder_pressure", "shareholder pressure", "1/year", -1,

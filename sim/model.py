@@ -77,10 +77,11 @@ class WorkplaceModel(mesa.Model):
         self.expected_solve = 1.0
         self.team_heads = np.bincount(self.employees.team, minlength=n_teams).astype(float)
         self.optimal_shares = np.full(4, 0.25)
-        # the groups' values of the last year, each written twice so that the year up to
-        # any week is one contiguous slice (no copying when it is read)
+        # the groups' weekly gains over the last year, each written twice so that the year
+        # up to any week is one contiguous slice (no copying when it is read)
         self._values = np.zeros((2 * WEEKS_PER_YEAR, 4))
         self._values_n = 0
+        self._levels: np.ndarray | None = None  # last week's standing of the groups
         self.datacollector = measures.Recorder()
 
     @property
@@ -127,7 +128,12 @@ class WorkplaceModel(mesa.Model):
 
     # --- the schedule -------------------------------------------------------------------
     def step(self) -> None:
-        """One week, in the order of the design (DESIGN §5)."""
+        """One week, in the order of the design (DESIGN §5). A firm that has failed does
+        nothing more: each week records its terminal state."""
+        if self.failed:
+            self.stay_closed()
+            self.record()
+            return
         self.apply_events()  # 0 scheduled policy changes
         self.customers.raise_cases()  # 1 demand
         self.employees.choose_effort()  # 2 effort
@@ -149,9 +155,40 @@ class WorkplaceModel(mesa.Model):
         self.employees.turnover()  # 8 turnover
         self.consultants.drift_away()
         self.finance.settle()  # 9 finance and shareholders
-        self.shareholders.review()
-        self.finance.apply_pressure(self.shareholders.pressure)
+        if self.finance.insolvent:
+            self.fail()
+        else:
+            self.shareholders.review()
+            self.finance.apply_pressure(self.shareholders.pressure)
         self.record()  # 10 measures
+
+    @property
+    def failed(self) -> bool:
+        """Whether the firm has failed (its cash fell below its credit line)."""
+        return self.finance.failed_week is not None
+
+    def fail(self) -> None:
+        """The firm cannot pay its way: it closes this week. Everyone leaves (no one starts
+        consulting for a firm that is gone), customers go elsewhere, the books close."""
+        self.finance.failed_week = self.steps
+        emp = self.employees
+        emp.leave(emp.active_rows, refresh=True)
+        emp.vacancy_timer[:] = 0
+        self.customers.leave(self.customers.rows)
+        self.consultants.dismiss()
+        self.managers.pay = np.zeros(self.managers.n)
+        self.stay_closed()
+
+    def stay_closed(self) -> None:
+        """A week of a failed firm: no flows of any kind, its books at zero."""
+        emp, cust = self.employees, self.customers
+        emp.quits = emp.dismissals = emp.hires = emp.new_consultants = 0
+        cust.opened = cust.closed = cust.solved = cust.reopened = cust.backlog = 0
+        cust.churned = cust.arrived = cust.promoters = cust.detractors = 0
+        self.managers.moves = 0
+        self.consultants.spend = self.consultants.weeks_bought = 0.0
+        self.service_capacity = 0.0
+        self.finance.close_books()
 
     # --- phase 3 ----------------------------------------------------------------------
     def serve_cases(self) -> None:
@@ -218,15 +255,18 @@ class WorkplaceModel(mesa.Model):
         with measures.one_step(self):
             if self.steps % QUARTER == 1 or self.steps == 1:
                 self.optimal_shares = measures.optimal_shares(self)
-            values = measures.group_values(self)
-            year = WEEKS_PER_YEAR
-            week = self._values_n % year
-            self._values[week] = self._values[week + year] = values
-            self._values_n += 1
+            levels = measures.group_levels(self)
+            if self._levels is not None:
+                year = WEEKS_PER_YEAR
+                week = self._values_n % year
+                changes = measures.group_changes(self._levels, levels)
+                self._values[week] = self._values[week + year] = changes
+                self._values_n += 1
+            self._levels = levels
             self.datacollector.collect(self)
 
     def value_history(self) -> np.ndarray:
-        """The four groups' values over the last year (oldest first)."""
+        """The four groups' weekly gains over the last year (oldest first)."""
         n, year = self._values_n, WEEKS_PER_YEAR
         start = n % year if n >= year else 0
         return self._values[start: start + min(n, year)].copy()

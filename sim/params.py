@@ -435,8 +435,16 @@ _DECLARED: list[Param] = [
     _p("hiring_cost_weeks", float, 6.0, 0.0, 52.0, "weeks of wage", "cost to hire and onboard",
        "finance"),
     _p("training_budget", float, 0.03, 0.0, 0.3, "of wages", "training spend", "finance"),
-    _p("payout_ratio", float, 1.0, 0.0, 1.0, "of profit", "share of profit paid as dividends",
+    _p("payout_ratio", float, 1.0, 0.0, 1.0, "of profit", "share of profit paid as dividends "
+       "(out of cash: none while the firm draws on its credit line)", "finance"),
+    _p("initial_cash_weeks", float, 8.0, 0.0, 520.0, "weeks of revenue", "cash at the start, in "
+       "weeks of the starting revenue", "finance"),
+    _p("credit_line_weeks", float, 8.0, 0.0, 520.0, "weeks of revenue", "how far cash may fall "
+       "below zero (the credit line), in weeks of the starting revenue", "finance"),
+    _p("credit_interest", float, 0.08, 0.0, 0.5, "1/year", "interest on the credit drawn",
        "finance"),
+    _p("insolvency", bool, True, doc="the firm fails when its cash falls below the credit line "
+       "(false: it never fails, whatever it loses)", group="finance"),
     _p("customer_value_years", float, 0.0, 0.0, 10.0, "years",
        "share value of the customer base in years of its revenue", "finance"),
     _p("profit_smoothing_weeks", float, 13.0, 1.0, 520.0, "weeks", "span of the profit moving "
@@ -464,6 +472,13 @@ _DECLARED: list[Param] = [
        "how fast the budget cut follows shareholder pressure", "shareholders"),
     _p("cut_reliability_loss", float, 0.5, 0.0, 1.0, "1",
        "loss of managers' commitment-keeping at a full budget cut", "shareholders"),
+    # --- measures ---------------------------------------------------------------------------
+    *[
+        _p(f"alignment_weight_{g}", float, 0.25, 0.0, 1.0, "1", f"weight of {g} in the joint "
+           "value behavioural alignment measures effort against (each group's value scaled "
+           "to [0, 1] over the possible splits)", "measures")
+        for g in ("employees", "managers", "customers", "shareholders")
+    ],
     # --- organizational learning (March 1991) -------------------------------------------
     _p("march_dimensions", int, 30, 1, 200, "dims", "dimensions of reality (m)", "learning"),
     _p("socialization_rate", float, 0.1, 0.0, 1.0, "1/week",

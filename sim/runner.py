@@ -70,8 +70,8 @@ def simulate(
 
 
 def summarize(frame: pd.DataFrame, scenario: str, seed: int) -> dict[str, Any]:
-    """The summary contract: final values and last-year means of every measure, plus the
-    annual quit and churn rates of the last year."""
+    """The summary contract: whether and when the firm failed, final values and last-year
+    means of every measure, plus the annual quit and churn rates of the last year."""
     window = frame.iloc[-WEEKS_PER_YEAR:]
     final = {k: _plain(v) for k, v in frame.iloc[-1].items()}
     last_year = {k: _plain(v) for k, v in window.mean().items()}
@@ -79,7 +79,10 @@ def summarize(frame: pd.DataFrame, scenario: str, seed: int) -> dict[str, Any]:
         last_year[name] = window_value(window, name)
     missing = [k for k in SUMMARY_KEYS if k not in final]
     assert not missing, f"measures missing from the summary: {missing}"
-    return {"scenario": scenario, "seed": seed, "steps": len(frame), "final": final,
+    closed = np.flatnonzero(frame["operating"].to_numpy() == 0) if "operating" in frame else []
+    failed_week = int(closed[0]) + 1 if len(closed) else None  # weeks count from 1
+    return {"scenario": scenario, "seed": seed, "steps": len(frame),
+            "failed": failed_week is not None, "failed_week": failed_week, "final": final,
             "last_year": last_year}
 
 

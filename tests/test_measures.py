@@ -61,3 +61,42 @@ def test_annual_rate_is_events_per_year_over_mean_stock():
     rows = pd.DataFrame({"quits": [1] * 26, "headcount": [100] * 26})
     assert math.isclose(window_value(rows, "annual_quit_rate"), 52 / 100)
     assert "annual_quit_rate" in DERIVED
+
+
+def test_unrelated_random_walks_share_no_fate():
+    """Shared fate compares weekly changes: two independent random walks score near zero (mean
+    |score| over 500 draws of a year below 0.15, the sampling spread of a correlation of 52
+    weeks being about 0.11), though their levels correlate spuriously (mean |r| above 0.3)."""
+    from sim.measures import fate_correlation
+
+    rng = np.random.default_rng(0)
+    fates, level_fates = [], []
+    for _ in range(500):
+        steps = rng.standard_normal((52, 2))
+        fates.append(abs(fate_correlation(steps)))
+        level_fates.append(abs(fate_correlation(np.cumsum(steps, axis=0))))
+    assert np.mean(fates) < 0.15
+    assert np.mean(level_fates) > 0.3  # what a correlation of trending levels would report
+
+
+def test_walks_that_share_their_steps_share_their_fate():
+    """Groups whose weekly gains are the same shock score a shared fate near 1."""
+    from sim.measures import fate_correlation
+
+    shock = np.random.default_rng(1).standard_normal(52)
+    assert fate_correlation(np.column_stack([shock] * 4)) > 0.99
+
+
+def test_alignment_target_follows_the_group_weights():
+    """With all weight on customers the target split is the customers' best; with all weight
+    on employees it is the split of greatest intrinsic return."""
+    from sim.measures import SIMPLEX, group_values_of_shares, optimal_shares
+
+    only = {g: 0.0 for g in ("employees", "managers", "customers", "shareholders")}
+    for group, column in (("customers", 2), ("employees", 0)):
+        weights = {f"alignment_weight_{k}": v for k, v in {**only, group: 1.0}.items()}
+        model = WorkplaceModel(seed=1, n_employees=16, n_customers=100, **weights)
+        model.step()
+        values = group_values_of_shares(model, SIMPLEX)[:, column]
+        assert values[np.argmax(values)] == values @ (
+            optimal_shares(model) == SIMPLEX).all(axis=1)
