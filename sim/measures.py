@@ -406,9 +406,9 @@ def fate_correlation(changes: np.ndarray) -> float:
 
 
 def shared_fate(m: WorkplaceModel) -> float:
-    """Mean pairwise correlation of the four groups' weekly gains over the last year: do
-    they gain and lose together? (Changes, not levels: levels that merely trend would
-    correlate whatever ties them.)"""
+    """Mean pairwise correlation of the four groups' weekly gains over the last year, i.e.
+    whether they gain and lose together (changes, not levels: levels that merely trend would
+    correlate whatever ties them)."""
     return fate_correlation(m.value_history())
 
 
