@@ -7,9 +7,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -17,19 +15,12 @@ import numpy as np
 import pandas as pd
 
 from sim import scenario as scenarios
+from sim.files import atomic_write, package_version
 from sim.measures import SUMMARY_KEYS
 from sim.model import WorkplaceModel
 from sim.params import check_values
 
 WEEKS_PER_YEAR = 52
-
-
-def package_version() -> str:
-    """The installed version of the project."""
-    try:
-        return version("aligned")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 @dataclass
@@ -117,26 +108,6 @@ def provenance(result: RunResult) -> dict[str, Any]:
     """Every effective parameter with the seed, steps, scenario and package version."""
     return {"scenario": result.scenario, "seed": result.seed, "steps": result.steps,
             "version": package_version(), "params": result.params}
-
-
-#: The process's file-creation mask, read once (setting it is the only way to read it).
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write bytes to `path` via a temporary file in the same folder and a rename; the file
-    gets the usual permissions (0o666 less the umask), not the temporary file's 0o600."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o666 & ~_UMASK)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_outputs(result: RunResult, out_dir: str | os.PathLike) -> Path:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import analysis, sweep
+from sim import analysis, study, sweep
 from sim.cli import main
 
 TINY = 'n_employees = 16\nn_customers = 100\n'
@@ -114,16 +114,16 @@ def test_grid_expands_lists_holds_scalars_and_seeds_from_one_seed_sequence(tmp_p
     spec = sweep.load_spec(write_spec(tmp_path, tiny_spec(replications=3)))
     design = sweep.expand(spec)
     assert len(design.tasks) == 2 * 2 * 3
-    assert [t["run_id"] for t in design.tasks] == list(range(12))
+    assert [t.run_id for t in design.tasks] == list(range(12))
     expected = [int(c.generate_state(1)[0]) for c in np.random.SeedSequence(11).spawn(3)]
     for task in design.tasks:
-        assert task["seed"] == expected[task["replication"]]
-        assert task["params"]["meeting_hours"] == 4 and task["params"]["n_employees"] == 16
-        assert task["run_id"] == task["point"] * 3 + task["replication"]
-    combos = {(t["policy"], t["params"]["manager_reliability"]) for t in design.tasks}
+        assert task.seed == expected[task.replication]
+        assert task.params["meeting_hours"] == 4 and task.params["n_employees"] == 16
+        assert task.run_id == task.point * 3 + task.replication
+    combos = {(t.policy, t.params["manager_reliability"]) for t in design.tasks}
     assert combos == {(p, r) for p in ("efficiency_kpi", "shared_value") for r in (0.3, 0.9)}
-    kpi = next(t for t in design.tasks if t["policy"] == "efficiency_kpi")
-    assert kpi["params"]["employee_scheme"] == "efficiency_kpi"
+    kpi = next(t for t in design.tasks if t.policy == "efficiency_kpi")
+    assert kpi.params["employee_scheme"] == "efficiency_kpi"
 
 
 def test_a_spec_that_varies_nothing_runs_its_replications(tmp_path):
@@ -131,14 +131,14 @@ def test_a_spec_that_varies_nothing_runs_its_replications(tmp_path):
     spec = sweep.load_spec(write_spec(tmp_path, "steps = 5\nreplications = 3\n"))
     design = sweep.expand(spec)
     assert len(design.points) == 1 and len(design.tasks) == 3
-    assert len({t["seed"] for t in design.tasks}) == 3
+    assert len({t.seed for t in design.tasks}) == 3
 
 
 def test_independent_seeds_give_each_run_its_own_child(tmp_path):
     """With common_random_numbers = false every run has its own child seed."""
     spec = sweep.load_spec(write_spec(tmp_path, tiny_spec(
         replications=2, extra="common_random_numbers = false")))
-    seeds = [t["seed"] for t in sweep.expand(spec).tasks]
+    seeds = [t.seed for t in sweep.expand(spec).tasks]
     assert seeds == sweep.run_seeds(11, 8) and len(set(seeds)) == 8
 
 
@@ -215,11 +215,11 @@ def test_failing_run_is_recorded_and_resume_reruns_it(tmp_path, monkeypatch, cap
     runs = pd.read_parquet(out / "runs.parquet")
     assert runs.set_index("run_id")["status"].to_dict() == {0: "ok", 1: "ok", 2: "failed",
                                                            3: "ok"}
-    failed = runs[runs["run_id"] == 2].iloc[0]
+    failed = runs[runs.run_id == 2].iloc[0]
     assert "failure requested" in failed["error"]
     assert math.isnan(failed["last_year.engagement_mean"])
     series = pd.read_parquet(out / "timeseries.parquet")
-    assert 2 not in set(series["run_id"]) and set(series["run_id"]) == {0, 1, 3}
+    assert 2 not in set(series.run_id) and set(series.run_id) == {0, 1, 3}
     import json
 
     import pyarrow.parquet as pq
@@ -237,9 +237,9 @@ def test_failing_run_is_recorded_and_resume_reruns_it(tmp_path, monkeypatch, cap
     assert main(["sweep", str(path), "--out", str(out), "--resume", "--quiet"]) == 0
     assert "1 runs in" in capsys.readouterr().out
     resumed = pd.read_parquet(out / "runs.parquet")
-    assert (resumed["status"] == "ok").all() and resumed["run_id"].is_unique
+    assert (resumed["status"] == "ok").all() and resumed.run_id.is_unique
     kept = runs[runs["status"] == "ok"].drop(columns=TIMING).reset_index(drop=True)
-    again = resumed[resumed["run_id"] != 2].drop(columns=TIMING).reset_index(drop=True)
+    again = resumed[resumed.run_id != 2].drop(columns=TIMING).reset_index(drop=True)
     pd.testing.assert_frame_equal(kept, again)
 
 
@@ -254,7 +254,7 @@ def test_parts_are_compacted_without_losing_or_repeating_runs(tmp_path, monkeypa
     pd.testing.assert_frame_equal(saved.runs.drop(columns=TIMING),
                                   reference.drop(columns=TIMING))
     series = pd.read_parquet(out / "timeseries.parquet")
-    assert not series.duplicated(["run_id", "week"]).any() and series["run_id"].nunique() == 8
+    assert not series.duplicated(["run_id", "week"]).any() and series.run_id.nunique() == 8
 
 
 def test_existing_results_need_resume_and_the_same_spec(tmp_path, capsys):
@@ -320,17 +320,17 @@ def test_killed_sweep_resumes_with_every_run_once(tmp_path, resumable, stop):
         time.sleep(0.05)
     assert workers and all(_gone(pid) for pid in workers)
     done = store.runs()
-    assert 2 <= len(done) < len(reference) and done["run_id"].is_unique
+    assert 2 <= len(done) < len(reference) and done.run_id.is_unique
 
     result = subprocess.run([*command, "--resume"], capture_output=True, text=True, timeout=120,
                             check=True)
     assert f"({len(done)} already done, skipped)" in result.stdout
     runs = pd.read_parquet(out / "runs.parquet")
-    assert sorted(runs["run_id"]) == list(range(len(reference)))
+    assert sorted(runs.run_id) == list(range(len(reference)))
     pd.testing.assert_frame_equal(runs.drop(columns=TIMING), reference.drop(columns=TIMING))
     series = pd.read_parquet(out / "timeseries.parquet")
     assert not series.duplicated(["run_id", "week"]).any()
-    assert series.groupby("run_id").size().eq(12).all() and series["run_id"].nunique() == 16
+    assert series.groupby("run_id").size().eq(12).all() and series.run_id.nunique() == 16
     assert not store.parts.exists()
 
 
@@ -376,9 +376,9 @@ profit = "last_year"
     slope = {"efficiency_kpi": (3.0, 0.0), "shared_value": (1.0, 0.1)}
     rows = []
     for task in design.tasks:
-        a, m = slope[task["policy"]]
-        value = a * task["varied"]["autonomy"] + m * task["varied"]["meeting_hours"]
-        rows.append({"run_id": task["run_id"], "point": task["point"], "policy": task["policy"],
+        a, m = slope[task.policy]
+        value = a * task.varied["autonomy"] + m * task.varied["meeting_hours"]
+        rows.append({"run_id": task.run_id, "point": task.point, "policy": task.policy,
                      "status": "ok", "last_year.profit": value + rng.normal(0, 0.01)})
     runs = pd.DataFrame(rows).sample(frac=1, random_state=1)  # finished in any order
     found = dict(analysis.sensitivity(spec, design, runs, "last_year.profit"))
@@ -426,7 +426,6 @@ def test_pool_workers_use_one_blas_thread():
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context(sweep.default_start_method())
-    with ProcessPoolExecutor(1, mp_context=context, initializer=sweep._init_local_worker,
-                             initargs=(None,)) as pool:
+    with ProcessPoolExecutor(1, mp_context=context, initializer=study.init_worker) as pool:
         variable, threads = pool.submit(_worker_threads).result(timeout=60)
     assert variable == "1" and threads and all(n == 1 for n in threads)
