@@ -3,6 +3,7 @@ every executor, failures recorded, a killed sweep resumed, SALib indices on know
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import signal
@@ -74,6 +75,13 @@ BAD_SPECS = [
     ('[outcomes]\nprofit = "median"', 'profit = \'median\' is not allowed; expected one or'),
     ("replicates = 3", "unknown key 'replicates'"),
     ("[levers]\nemployee_scheme = { low = 0, high = 1 }", "cannot take a range"),
+    ('name = "../../escaped_sweep"',
+     "name = '../../escaped_sweep' is not allowed; expected an identifier"),
+    ('name = "a b"', "name = 'a b' is not allowed; expected an identifier"),
+    ('scenario = "no_such_firm"',
+     "scenario = 'no_such_firm' is not allowed; unknown scenario 'no_such_firm'"),
+    ('[policies.mine]\nscenario = "no_such_firm"',
+     "[policies.mine]: scenario = 'no_such_firm' is not allowed; unknown scenario"),
 ]
 
 
@@ -87,6 +95,78 @@ def test_bad_spec_is_one_line_and_exit_2(tmp_path, capsys, text, message):
     assert message in err, err
     assert len(err.splitlines()) == 1 and str(path) in err
     assert not out.exists()
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b'name = "caf\xe9"\nsteps = 5\n', "is not UTF-8 text (byte 0xe9 at offset 11)"),
+    (b'\xef\xbb\xbfsteps = 5\n', "starts with a byte-order mark (BOM)"),
+    (b'steps = 5\nsteps = 6\n', "not valid TOML"),
+])
+def test_unreadable_spec_file_is_one_line_and_exit_2(tmp_path, capsys, content, message):
+    """A spec that is not UTF-8, starts with a BOM or is not TOML: one line naming the file."""
+    path = tmp_path / "spec.toml"
+    path.write_bytes(content)
+    assert main(["sweep", str(path), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and str(path) in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_out_that_is_a_file_fails_before_any_run(tmp_path, capsys):
+    """`sweep --out FILE` ends with one line before anything runs or is written."""
+    path = write_spec(tmp_path, tiny_spec(replications=1))
+    taken = tmp_path / "taken"
+    taken.write_text("keep me")
+    assert main(["sweep", str(path), "--out", str(taken), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert f"--out {taken}: is a file" in err and len(err.splitlines()) == 1
+    assert taken.read_text() == "keep me"
+
+
+@pytest.mark.parametrize("text", ["replications = 1000000000", """
+[levers]
+autonomy = { low = 0.0, high = 1.0, levels = 1000 }
+meeting_hours = { low = 0.0, high = 20.0, levels = 1000 }
+manager_reliability = { low = 0.0, high = 1.0, levels = 1000 }
+case_rate = { low = 0.1, high = 0.5, levels = 1000 }
+"""])
+def test_oversized_spec_is_refused_without_yes(tmp_path, capsys, text):
+    """A spec that expands beyond the limits is refused at once, naming its size."""
+    path = write_spec(tmp_path, "steps = 5\n" + text)
+    started = time.monotonic()
+    assert main(["sweep", str(path), "--out", str(tmp_path / "out")]) == 2
+    assert time.monotonic() - started < 10  # counted, not expanded
+    err = capsys.readouterr().err.strip()
+    assert "runs (limit 100,000)" in err and "add --yes" in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_yes_runs_a_spec_over_the_limit_and_the_size_is_printed_first(tmp_path, capsys,
+                                                                       monkeypatch):
+    """Over a (lowered) run limit a sweep needs --yes; its size line comes before the runs."""
+    from sim.study import design
+
+    monkeypatch.setattr(design, "MAX_RUNS", 3)
+    path = write_spec(tmp_path, tiny_spec(replications=1))
+    assert main(["sweep", str(path), "--out", str(tmp_path / "no"), "--quiet"]) == 2
+    assert "4 runs (limit 3)" in capsys.readouterr().err
+    assert main(["sweep", str(path), "--out", str(tmp_path / "yes"), "--workers", "2",
+                 "--yes"]) == 0
+    err = capsys.readouterr().err
+    assert "sweep tiny: 4 runs, about" in err and "of memory on 2 workers" in err
+    assert len(pd.read_parquet(tmp_path / "yes" / "runs.parquet")) == 4
+
+
+def test_aligned_workers_sets_the_default_and_is_checked(tmp_path, capsys, monkeypatch):
+    """ALIGNED_WORKERS is the worker count when --workers is not given; a bad value is one
+    line."""
+    path = write_spec(tmp_path, tiny_spec(steps=5, replications=1))
+    monkeypatch.setenv("ALIGNED_WORKERS", "1")
+    assert main(["sweep", str(path), "--out", str(tmp_path / "a"), "--quiet"]) == 0
+    assert "on local with 1 worker\n" in capsys.readouterr().out
+    monkeypatch.setenv("ALIGNED_WORKERS", "many")
+    assert main(["sweep", str(path), "--out", str(tmp_path / "b"), "--quiet"]) == 2
+    assert "ALIGNED_WORKERS=many: expected an integer ≥ 1" in capsys.readouterr().err
 
 
 def test_unknown_experiment_name_lists_the_shipped_ones(capsys):
@@ -332,6 +412,122 @@ def test_killed_sweep_resumes_with_every_run_once(tmp_path, resumable, stop):
     assert not series.duplicated(["run_id", "week"]).any()
     assert series.groupby("run_id").size().eq(12).all() and series.run_id.nunique() == 16
     assert not store.parts.exists()
+
+
+@pytest.fixture(scope="module")
+def long_runs(tmp_path_factory):
+    """A spec whose runs last long enough to act on a sweep while it runs, and its
+    uninterrupted results."""
+    folder = tmp_path_factory.mktemp("long_runs")
+    path = write_spec(folder, tiny_spec(steps=300, replications=4))
+    return path, sweep.run(path, workers=2)
+
+
+def _start_sweep(path: Path, out: Path, *extra: str) -> subprocess.Popen:
+    """Start `aligned sweep` with two workers in its own process."""
+    command = [sys.executable, "-m", "sim.cli", "sweep", str(path), "--out", str(out),
+               "--workers", "2", "--quiet", *extra]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for_parts(process: subprocess.Popen, store: sweep.Store, count: int) -> None:
+    deadline = time.monotonic() + 90
+    while len(list(store.parts.glob("runs-*.parquet"))) < count:
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "no run finished in time"
+        time.sleep(0.02)
+
+
+def _same_runs(out: Path, reference: pd.DataFrame) -> None:
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert sorted(runs["run_id"]) == list(range(len(reference)))
+    pd.testing.assert_frame_equal(runs.drop(columns=TIMING), reference.drop(columns=TIMING))
+
+
+def test_second_writer_is_refused_with_the_holders_pid(tmp_path, long_runs, capsys):
+    """While a sweep writes its folder, a second sweep into it, with --resume or without, is
+    refused with one line naming the first one's PID; the first finishes every run once."""
+    path, reference = long_runs
+    out = tmp_path / "out"
+    first = _start_sweep(path, out)
+    _wait_for_parts(first, sweep.Store(out), 1)
+    for extra in (["--resume"], []):
+        assert main(["sweep", str(path), "--out", str(out), "--quiet", *extra]) == 2
+        err = capsys.readouterr().err.strip()
+        assert f"in use by another aligned process (PID {first.pid})" in err
+        assert len(err.splitlines()) == 1
+    assert first.poll() is None  # the refused ones did not stop the first
+    stdout, _ = first.communicate(timeout=120)
+    assert first.returncode == 0 and "16 of 16 runs ok, 0 failed" in stdout
+    manifest = json.loads((out / "sweep.json").read_text())
+    assert manifest["complete"] and manifest["runs_ok"] == 16 and len(manifest["sessions"]) == 1
+    _same_runs(out, reference)
+
+
+def test_killed_worker_is_noticed_and_its_run_retried(tmp_path, long_runs):
+    """A pool worker killed mid-sweep (as the out-of-memory killer would) breaks no run: the
+    runs it may have held run again on a fresh pool, every run ends ok, nothing is failed."""
+    import psutil
+
+    path, reference = long_runs
+    out = tmp_path / "out"
+    process = _start_sweep(path, out)
+    _wait_for_parts(process, sweep.Store(out), 1)
+    parent = psutil.Process(process.pid)
+    workers = [c for c in parent.children() if c.cmdline() == parent.cmdline()]
+    assert workers, "no pool worker found"
+    workers[0].kill()
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 0, stderr
+    assert "16 of 16 runs ok, 0 failed" in stdout
+    assert not workers[0].is_running() or workers[0].status() == psutil.STATUS_ZOMBIE
+    manifest = json.loads((out / "sweep.json").read_text())
+    assert manifest["complete"] and (manifest["runs_ok"], manifest["runs_failed"]) == (16, 0)
+    _same_runs(out, reference)
+
+
+def test_run_that_kills_its_worker_twice_is_failed_and_the_rest_run(tmp_path, monkeypatch,
+                                                                     capsys):
+    """A run whose worker dies each time it is tried is recorded failed after one retry; the
+    other runs, queued or in flight, all finish ok, and the sweep is complete."""
+    path = write_spec(tmp_path, tiny_spec(steps=20, replications=2))
+    out = tmp_path / "out"
+    monkeypatch.setenv(sweep.CRASH_ENV, "3")
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "2", "--quiet"]) == 0
+    assert "7 of 8 runs ok, 1 failed" in capsys.readouterr().out
+    runs = pd.read_parquet(out / "runs.parquet").set_index("run_id")
+    assert runs.loc[3, "status"] == "failed" and "WorkerDied" in runs.loc[3, "error"]
+    assert (runs.drop(index=3)["status"] == "ok").all()
+    assert json.loads((out / "sweep.json").read_text())["complete"]
+
+
+def test_damaged_part_and_manifest_are_set_aside_and_their_runs_redone(tmp_path, resumable):
+    """After a kill, a truncated Parquet part and a garbage sweep.json are found on --resume,
+    set aside with a warning, and the part's runs run again: the result equals an
+    uninterrupted sweep."""
+    path, reference = resumable
+    out = tmp_path / "out"
+    process = _start_sweep(path, out)
+    store = sweep.Store(out)
+    _wait_for_parts(process, store, 2)
+    process.kill()
+    process.communicate(timeout=30)
+    done = store.runs()
+    part = sorted(store.parts.glob("runs-*.parquet"))[0]
+    lost = len(pd.read_parquet(part))
+    part.write_bytes(part.read_bytes()[: part.stat().st_size // 2])
+    (out / "sweep.json").write_text("{ not json")
+    with pytest.raises(Exception, match="damaged"):
+        sweep.load(out)
+    result = subprocess.run([sys.executable, "-m", "sim.cli", "sweep", str(path), "--out",
+                             str(out), "--resume", "--quiet"], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert f"{part} is damaged" in result.stderr and "sweep.json is damaged" in result.stderr
+    assert f"({len(done) - lost} already done, skipped)" in result.stdout
+    assert (out / "damaged" / part.name).is_file() and (out / "damaged" / "sweep.json").is_file()
+    assert json.loads((out / "sweep.json").read_text())["complete"]
+    _same_runs(out, reference)
 
 
 # --- sensitivity analysis -------------------------------------------------------------

@@ -118,9 +118,12 @@ _STATE: Any = None  # this worker's view of the shared table of item states
 
 
 def init_worker(parent: int | None = None, state: Any = None) -> None:
-    """Worker start-up: leave Ctrl-C to the parent, die with it, one BLAS thread."""
+    """Worker start-up: leave Ctrl-C to the parent, end at once on SIGTERM (a forked worker
+    would inherit the parent's handler, which turns it into an interrupt), die with the
+    parent, one BLAS thread."""
     global _STATE
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     die_with_parent(parent)
     limit_threads()
     _STATE = state
