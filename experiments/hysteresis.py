@@ -29,7 +29,8 @@ from sim import scenario as scenarios
 from sim.errors import InputError
 from sim.model import WorkplaceModel
 from sim.params import check_values
-from sim.study.executors import default_workers, run_all
+from sim.study.executors import run_all
+from sim.study.workers import default_workers
 
 
 def end_engagement(params: dict, lever: str, first: float, then: float, weeks: int,

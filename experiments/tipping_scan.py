@@ -63,7 +63,8 @@ from sim import scenario as scenarios
 from sim.errors import InputError
 from sim.measures import REPORTERS
 from sim.params import check_values
-from sim.study.executors import default_workers, run_all
+from sim.study.executors import run_all
+from sim.study.workers import default_workers
 
 ANNUAL_RATES = ("annual_quit_rate", "annual_churn_rate")  # in the summary, not weekly measures
 MEASURES = ("customers", "customer_satisfaction", "trust_employee_manager", "engagement_mean",

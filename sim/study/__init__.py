@@ -3,8 +3,10 @@
     spec.py       an experiment spec (TOML, declared in roles), checked where it enters
     design.py     the spec expanded into runs with fixed seeds; the size of a sweep
     task.py       one run: what a worker is given and what it sends back
-    executors.py  where runs run: the local process pool or Dask, one worker and thread
-                  policy, dead workers noticed and their runs retried
+    workers.py    the worker policy: how many, one BLAS thread each, die with the parent
+    executors.py  where runs run: the local process pool or Dask; dead workers noticed
+                  and their runs retried
+    dask_worker.py  the start-up of a Dask worker (a plugin)
     store.py      a results folder that loses nothing: lock, Parquet parts, repair
     batch.py      the loop: tasks → executor → records kept as they finish
     sweep.py      `aligned sweep`: spec → design → batch → store
@@ -18,12 +20,8 @@ from sim.study.design import Design, count_runs, expand, run_seeds, sample_desig
 from sim.study.executors import (
     DaskExecutor,
     LocalExecutor,
-    available_cores,
     connect,
     default_start_method,
-    default_workers,
-    init_worker,
-    limit_threads,
     run_all,
     start_local_cluster,
 )
@@ -31,6 +29,7 @@ from sim.study.spec import EXPERIMENT_DIR, Factor, Spec, load_spec, locate, pars
 from sim.study.store import METADATA_KEY, FolderLock, Store
 from sim.study.sweep import Outcome, Results, SweepInterrupted, execute, load, run
 from sim.study.task import CRASH_ENV, FAIL_ENV, RunRecord, RunTask, perform
+from sim.study.workers import available_cores, default_workers, init_worker, limit_threads
 
 __all__ = [
     "CRASH_ENV", "EXPERIMENT_DIR", "FAIL_ENV", "METADATA_KEY", "DaskExecutor", "Design",

@@ -19,9 +19,10 @@ import pandas as pd
 
 from sim.files import package_version
 from sim.study.batch import run_batch
-from sim.study.executors import ExecutorError, LocalExecutor, default_workers
+from sim.study.executors import ExecutorError, LocalExecutor
 from sim.study.store import FolderLock, Store, check_destination, warn
 from sim.study.task import RunRecord, RunTask, model_fingerprint, run_identity
+from sim.study.workers import default_workers
 
 KIND = "runs"
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from distributed import WorkerPlugin
 
-from sim.study.executors import die_with_parent, limit_threads
+from sim.study.workers import die_with_parent, limit_threads
 
 
 class DieWithParent(WorkerPlugin):

@@ -20,7 +20,6 @@ import contextlib
 import logging
 import multiprocessing
 import os
-import signal
 import sys
 import uuid
 import warnings
@@ -32,9 +31,9 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import InputError
+from sim.study import workers as policy
+from sim.study.workers import default_workers
 
-WORKERS_ENV = "ALIGNED_WORKERS"
-BLAS_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 #: Modules a forkserver imports once, so that its workers start with them loaded.
 PRELOAD = ["sim.study.task", "sim.runner"]
 #: The error of a run whose worker process died on it twice.
@@ -58,85 +57,15 @@ class ExecutorError(RuntimeError):
     the items it had not finished have not run."""
 
 
-# --- the policy ----------------------------------------------------------------------------
-def available_cores() -> int:
-    """The cores this process may run on (its CPU affinity where the system has one)."""
-    if hasattr(os, "sched_getaffinity"):
-        return max(len(os.sched_getaffinity(0)), 1)
-    return os.cpu_count() or 1
-
-
-def default_workers(workers: int | None = None) -> int:
-    """Worker processes: `workers` if given, else ALIGNED_WORKERS, else every core."""
-    if workers is not None:
-        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-            raise InputError(f"--workers {workers}: expected an integer ≥ 1")
-        return workers
-    text = os.environ.get(WORKERS_ENV, "").strip()
-    if text:
-        try:
-            value = int(text)
-        except ValueError:
-            value = 0
-        if value < 1:
-            raise InputError(f"{WORKERS_ENV}={text}: expected an integer ≥ 1")
-        return value
-    return available_cores()
-
-
-_THREADS_LIMITED = False
-
-
-def limit_threads() -> None:
-    """One BLAS/OpenMP thread in this (worker) process: the pool provides the parallelism."""
-    global _THREADS_LIMITED
-    if _THREADS_LIMITED:
-        return
-    for name in BLAS_THREAD_VARIABLES:
-        os.environ[name] = "1"
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(1)
-    _THREADS_LIMITED = True
-
-
-def die_with_parent(parent: int | None = None) -> None:
-    """Ask Linux to kill this worker when its parent dies, even by SIGKILL, so a killed
-    batch leaves no worker behind (a forkserver's children die with the forkserver, which
-    ends with its parent)."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            import ctypes
-
-            pr_set_pdeathsig = 1
-            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
-    if parent is not None and os.getppid() != parent:
-        os._exit(1)  # the parent died before the request took effect
-
-
-_STATE: Any = None  # this worker's view of the shared table of item states
-
-
-def init_worker(parent: int | None = None, state: Any = None) -> None:
-    """Worker start-up: leave Ctrl-C to the parent, end at once on SIGTERM (a forked worker
-    would inherit the parent's handler, which turns it into an interrupt), die with the
-    parent, one BLAS thread."""
-    global _STATE
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    die_with_parent(parent)
-    limit_threads()
-    _STATE = state
-
-
 def _tracked(fn: Callable[[Any], Any], index: int, item: Any) -> Any:
     """Run one item, marking it running and then finished in the shared table, so that
     the parent knows which items a worker that died may have been running."""
-    if _STATE is not None:
-        _STATE[index] = RUNNING
+    state = policy.STATE
+    if state is not None:
+        state[index] = RUNNING
     result = fn(item)
-    if _STATE is not None:
-        _STATE[index] = FINISHED
+    if state is not None:
+        state[index] = FINISHED
     return result
 
 
@@ -207,7 +136,7 @@ class LocalExecutor:
             state[index] = QUEUED
         parent = os.getpid() if self.start_method == "fork" else None
         pool = ProcessPoolExecutor(min(workers, len(indices)), mp_context=context,
-                                   initializer=init_worker, initargs=(parent, state))
+                                   initializer=policy.init_worker, initargs=(parent, state))
         lost: list[int] = []
         pending: dict[Any, int] = {}
         try:

@@ -21,10 +21,11 @@ from sim.errors import InputError
 from sim.files import atomic_write, package_version, read_toml
 from sim.study.batch import run_batch
 from sim.study.design import Design, check_size, expand
-from sim.study.executors import default_workers, make_executor
+from sim.study.executors import make_executor
 from sim.study.spec import Spec, load_spec, parse_spec, spec_text
 from sim.study.store import FolderLock, Store, check_destination, warn
 from sim.study.task import RESULT_COLUMNS, RunRecord, model_fingerprint
+from sim.study.workers import default_workers
 
 #: Columns a sweep's runs table has besides the varied parameters and the outcomes.
 META_COLUMNS = ("run_id", "point", "policy", "replication", "seed")

@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 
 from sim.files import package_version
-from sim.study.executors import limit_threads
 from sim.study.spec import event_identity
+from sim.study.workers import limit_threads
 
 #: Test hook: comma-separated run ids whose run raises on purpose (read by the parent).
 FAIL_ENV = "ALIGNED_SWEEP_FAIL_RUNS"
