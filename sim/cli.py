@@ -13,8 +13,8 @@ import sys
 from sim.errors import InputError
 
 #: Subcommand modules, in the order `aligned --help` lists them.
-COMMANDS = ("run", "viz", "scenarios", "lesson", "claims", "params", "sweep", "report",
-            "validate", "bench")
+COMMANDS = ("run", "viz", "scenarios", "lesson", "claims", "params", "measures", "sweep",
+            "report", "validate", "bench")
 
 
 def build_parser() -> argparse.ArgumentParser:

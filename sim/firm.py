@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.params import FUNCTIONS, TASKS
+from sim.agents.employee import solve_probability
+from sim.clock import WEEKS_PER_YEAR
+from sim.vocab import FUNCTIONS, TASKS
 
 if TYPE_CHECKING:
     from sim.model import WorkplaceModel
 
-WEEKS_PER_YEAR = 52
 
 
 class Consultants:
@@ -84,10 +85,7 @@ class Consultants:
         effort = p["consultant_effort"]
         per_week = p["case_capacity"] * shares[0] * effort * skill
         supply = np.bincount(best, weights=per_week, minlength=len(FUNCTIONS))
-        quality = (p["care_quality_effect"] * shares[1] * effort
-                   + p["knowledge_quality_effect"] * knowledge
-                   + p["fit_quality_effect"] * skill - p["case_difficulty"])
-        solve = 1.0 / (1.0 + np.exp(-quality))
+        solve = solve_probability(p, shares[TASKS.index("care")], effort, knowledge, skill)
         solve_f = np.bincount(best, weights=per_week * solve, minlength=len(FUNCTIONS))
         safe_supply = np.where(supply > 0, supply, 1.0)
         solve_f /= safe_supply

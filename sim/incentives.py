@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.params import MEASURES, TASKS
+from sim.vocab import MEASURES, TASKS
 
 #: Visibility V[m, j]: how much measure m sees of task j (rows MEASURES, columns TASKS).
 #: Profit share sees every task, but only through `profit_share_visibility` (free riding).
@@ -63,6 +63,29 @@ PRESETS: dict[str, dict[str, Any]] = {
         "policies": {"relative_evaluation": 1.0, "forced_exit_share": 0.1},
     },
 }
+
+
+#: Every scheme name a parameter may take: the presets, then 'custom' (the weights as given).
+SCHEME_NAMES: tuple[str, ...] = (*PRESETS, "custom")
+#: The weight prefix of each group and the parameter naming its scheme.
+SCHEME_KEYS = {"emp": "employee_scheme", "mgr": "manager_scheme"}
+
+
+def layer(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """`base` changed by `changes`, where naming a scheme decides over weights set before.
+
+    The one precedence rule of schemes and weights: picking a named scheme for a group
+    (employees or managers) drops the explicit `emp_w_*` or `mgr_w_*` weights `base` held
+    for that group, so the scheme's weights apply; weights given in `changes` itself still
+    win over a scheme named with them (`resolve_params` then reports the scheme as 'custom').
+    """
+    merged = dict(base)
+    for prefix, key in SCHEME_KEYS.items():
+        if changes.get(key, "custom") != "custom":
+            for name in [k for k in merged if k.startswith(f"{prefix}_w_")]:
+                del merged[name]
+    merged.update(changes)
+    return merged
 
 
 def scheme_values(employee_scheme: str, manager_scheme: str) -> dict[str, Any]:

@@ -12,17 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.errors import InputError
+from sim.incentives import SCHEME_NAMES
+from sim.vocab import FUNCTIONS, MEASURES, TASKS
 
-FUNCTIONS = ("support", "sales", "engineering", "operations")
-TASKS = ("speed", "care", "help", "learn")
-MEASURES = (
-    "throughput",
-    "customer_satisfaction",
-    "team_outcome",
-    "peer_recognition",
-    "profit_share",
-    "skill_growth",
-)
+__all__ = ["FUNCTIONS", "GROUPS", "MEASURES", "PARAMS", "SCHEME_NAMES", "SIZE_PARAMS", "TASKS",
+           "Param", "check_values", "defaults", "suggest"]
+
 
 
 @dataclass(frozen=True)
@@ -104,15 +99,6 @@ class Param:
 def _p(name, type_, default, low=None, high=None, unit="", doc="", group="general", choices=None):
     return Param(name, type_, default, low, high, unit, doc, group, choices)
 
-
-SCHEME_NAMES = (
-    "efficiency_kpi",
-    "balanced_scorecard",
-    "shared_value",
-    "shareholder_primacy",
-    "rank_and_yank",
-    "custom",
-)
 
 _DECLARED: list[Param] = [
     # --- size -----------------------------------------------------------------------
@@ -399,6 +385,10 @@ _DECLARED: list[Param] = [
 
 PARAMS: dict[str, Param] = {p.name: p for p in _DECLARED}
 GROUPS: tuple[str, ...] = tuple(dict.fromkeys(p.group for p in _DECLARED))
+#: Parameters fixed when the model is built (the firm's size and structure): the model reads
+#: them only at construction, so a running model cannot change them (a new one must be built).
+SIZE_PARAMS: frozenset[str] = frozenset(
+    name for name, p in PARAMS.items() if p.group == "firm") | {"march_dimensions"}
 
 
 def defaults() -> dict[str, Any]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,12 +16,11 @@ import numpy as np
 import pandas as pd
 
 from sim import scenario as scenarios
+from sim.clock import WEEKS_PER_YEAR
 from sim.files import atomic_write, package_version
-from sim.measures import SUMMARY_KEYS
+from sim.measures import DERIVED, SUMMARY_KEYS, window_value
 from sim.model import WorkplaceModel
 from sim.params import check_values
-
-WEEKS_PER_YEAR = 52
 
 
 @dataclass
@@ -34,14 +34,16 @@ class RunResult:
     timeseries: pd.DataFrame
     summary: dict[str, Any]
     model: WorkplaceModel
+    events: tuple[Any, ...] = ()
 
 
 def simulate(
-    params: dict[str, Any], seed: int, steps: int, progress: bool = False
+    params: dict[str, Any], seed: int, steps: int, progress: bool = False,
+    events: Iterable[Any] = (),
 ) -> tuple[WorkplaceModel, pd.DataFrame]:
-    """Build the model from parameter overrides, run it `steps` weeks, return it and its
-    time series (one row per week, indexed by week 1..steps)."""
-    model = WorkplaceModel(seed=seed, **params)
+    """Build the model from parameter overrides (and scheduled `events`), run it `steps`
+    weeks, return it and its time series (one row per week, indexed by week 1..steps)."""
+    model = WorkplaceModel(seed=seed, events=events, **params)
     bar = None
     if progress:
         from tqdm import tqdm
@@ -62,14 +64,10 @@ def summarize(frame: pd.DataFrame, scenario: str, seed: int) -> dict[str, Any]:
     """The summary contract: final values and last-year means of every measure, plus the
     annual quit and churn rates of the last year."""
     window = frame.iloc[-WEEKS_PER_YEAR:]
-    weeks = len(window)
     final = {k: _plain(v) for k, v in frame.iloc[-1].items()}
     last_year = {k: _plain(v) for k, v in window.mean().items()}
-    annualize = WEEKS_PER_YEAR / weeks
-    last_year["annual_quit_rate"] = _plain(
-        window["quits"].sum() * annualize / max(window["headcount"].mean(), 1.0))
-    last_year["annual_churn_rate"] = _plain(
-        window["churned"].sum() * annualize / max(window["customers"].mean(), 1.0))
+    for name in DERIVED:
+        last_year[name] = window_value(window, name)
     missing = [k for k in SUMMARY_KEYS if k not in final]
     assert not missing, f"measures missing from the summary: {missing}"
     return {"scenario": scenario, "seed": seed, "steps": len(frame), "final": final,
@@ -98,16 +96,23 @@ def run(
     params = {**spec.params, **check_values(overrides, "overrides")}
     seed = spec.seed if seed is None else seed
     steps = spec.steps if steps is None else steps
-    model, frame = simulate(params, seed, steps, progress)
+    model, frame = simulate(params, seed, steps, progress, spec.events)
     summary = summarize(frame, spec.name, seed)
-    effective = dict(model.p)
-    return RunResult(spec.name, seed, steps, effective, frame, summary, model)
+    return RunResult(spec.name, seed, steps, dict(model.initial_params), frame, summary,
+                     model, spec.events)
 
 
 def provenance(result: RunResult) -> dict[str, Any]:
-    """Every effective parameter with the seed, steps, scenario and package version."""
+    """Every effective parameter (as the run started) with the seed, steps, scenario,
+    package version and the events that changed parameters during the run."""
     return {"scenario": result.scenario, "seed": result.seed, "steps": result.steps,
-            "version": package_version(), "params": result.params}
+            "version": package_version(), "params": result.params,
+            "events": [e.as_dict() for e in result.events]}
+
+
+def json_bytes(data: Any) -> bytes:
+    """Strict JSON (no NaN or infinity, which strict parsers reject), indented."""
+    return json.dumps(data, indent=2, allow_nan=False).encode()
 
 
 def write_outputs(result: RunResult, out_dir: str | os.PathLike) -> Path:
@@ -118,6 +123,6 @@ def write_outputs(result: RunResult, out_dir: str | os.PathLike) -> Path:
     buffer = io.BytesIO()
     result.timeseries.to_parquet(buffer)
     atomic_write(out / "timeseries.parquet", buffer.getvalue())
-    atomic_write(out / "summary.json", json.dumps(result.summary, indent=2).encode())
-    atomic_write(out / "params.json", json.dumps(provenance(result), indent=2).encode())
+    atomic_write(out / "summary.json", json_bytes(result.summary))
+    atomic_write(out / "params.json", json_bytes(provenance(result)))
     return out

@@ -118,7 +118,7 @@ def test_help_raises_capacity():
     b = WorkplaceModel(seed=1, **SMALL, help_strength=5.0)
     for m in (a, b):
         m.employees.choose_effort()
-        m.employees.capacity()
+        m.employees.plan_work()
     assert b.employees.closures.sum() > a.employees.closures.sum()
 
 

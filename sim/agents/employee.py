@@ -9,18 +9,38 @@ autonomy × fit, recognition and purpose; quitting follows the outside-option ga
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.agents.base import RowAgent, clip, count_views, mean, row_field, sigmoid, trust_of
-from sim.learning import random_beliefs
-from sim.params import FUNCTIONS, TASKS
+from sim.agents.base import (
+    RowAgent,
+    add_evidence,
+    clip,
+    count_views,
+    mean,
+    row_field,
+    sigmoid,
+    trust_of,
+)
+from sim.clock import WEEKS_PER_YEAR, is_annual_review
+from sim.learning import knowledge, learning_period, random_beliefs
+from sim.vocab import FUNCTIONS, TASKS
 
 if TYPE_CHECKING:
     from sim.model import WorkplaceModel
 
 SPEED, CARE, HELP, LEARN = range(len(TASKS))
+
+
+def solve_probability(p: dict, care_share: Any, effort: Any, knowledge: Any, fit: Any) -> Any:
+    """Chance a closure solves the case: σ(b_care · a_care · E + b_know · knowledge
+    + b_fit · fit − difficulty), for employees, consultants and the alignment target alike
+    (arrays or numbers)."""
+    quality = (p["care_quality_effect"] * care_share * effort
+               + p["knowledge_quality_effect"] * knowledge
+               + p["fit_quality_effect"] * fit - p["case_difficulty"])
+    return sigmoid(quality)
 
 
 class Employee(RowAgent):
@@ -96,7 +116,9 @@ class Employees:
         self.rep_gain = np.zeros(n)
         self.mgr_counts = np.zeros((n, 4))  # trust in the manager: comfort, confidence
         self.issues_raised = np.zeros(n)
-        self.issues_closed = np.zeros(n)
+        self.base_pay = self.pay.copy()
+        self.bonus = np.zeros(n)
+        self.help_given = np.zeros(n)
         self.quits = self.dismissals = self.hires = self.new_consultants = 0
         self._row_base = np.arange(n) * nf  # flat index of each person's first function
         self._build_network(rng, p["cross_team_ties"])
@@ -105,6 +127,7 @@ class Employees:
         self._membership_changed()
         self.refresh_trust()
         self.update_levels()
+        self._fit = self.fit()
 
     # --- structure --------------------------------------------------------------------
     def _build_network(self, rng: np.random.Generator, ties: int) -> None:
@@ -228,6 +251,10 @@ class Employees:
             return "actively disengaged"
         return "not engaged"
 
+    def update_knowledge(self, reality: np.ndarray) -> None:
+        """Knowledge: the share of reality's dimensions each person's beliefs hold right."""
+        self.knowledge = knowledge(self.beliefs, reality)
+
     # --- phase 2: effort ----------------------------------------------------------------
     def choose_effort(self) -> None:
         """Split effort by softmax of task returns; total effort from engagement and overhead.
@@ -267,7 +294,7 @@ class Employees:
         return clip(relieved, 0.0, 0.95, out=relieved)
 
     # --- phase 3: work -------------------------------------------------------------------
-    def capacity(self) -> None:
+    def plan_work(self) -> None:
         """Closures each person can make and the chance each closure solves the case.
 
         closures = capacity · a_speed · E · fit · (1 + help_strength · teammates' help);
@@ -284,15 +311,58 @@ class Employees:
         closures = p["case_capacity"] * shares[:, SPEED] * effort * fit * boost
         closures *= a
         self.closures = closures
-        quality = (p["care_quality_effect"] * shares[:, CARE] * effort
-                   + p["knowledge_quality_effect"] * self.knowledge
-                   + p["fit_quality_effect"] * fit - p["case_difficulty"])
-        self.solve_prob = sigmoid(quality)
+        self.solve_prob = solve_probability(p, shares[:, CARE], effort, self.knowledge, fit)
+
+    def record_throughput(self, used: np.ndarray) -> None:
+        """Closures actually made: each person's capacity times the share of their team and
+        function's capacity the demand used this week."""
+        self.throughput = self.closures * used
+
+    def learn_with_code(self, code: np.ndarray, reality: np.ndarray) -> None:
+        """One March (1991) period on the people present: those who share feed the code,
+        everyone learns from it, and some beliefs are renewed (p3)."""
+        rng, p = self.model.rng, self.model.p
+        rows = self.active_rows
+        everyone = rows.size == self.n
+        beliefs = self.beliefs if everyone else self.beliefs[rows]
+        sharing = self.sharing()
+        contributes = rng.random(rows.size) < (sharing if everyone else sharing[rows])
+        learning_period(rng, beliefs, code, reality, contributes, p["socialization_rate"],
+                        p["code_learning_rate"])
+        if p["belief_turnover"] > 0:
+            renew = rng.random(rows.size) < p["belief_turnover"]
+            beliefs[renew] = random_beliefs(rng, int(renew.sum()), beliefs.shape[1])
+        if not everyone:
+            self.beliefs[rows] = beliefs
 
     def sharing(self) -> np.ndarray:
         """Chance each person shares know-how with the code: help effort against a reference."""
         help_given = self.shares[:, HELP] * self.effort
         return clip(help_given / self.model.p["share_reference"], 0.0, 1.0) * self.active
+
+    # --- phase 5: what the manager decides ------------------------------------------------
+    def raise_issues(self) -> None:
+        """Each person present raises Poisson(issue_rate) issues (blockers) this week."""
+        raised = self.model.rng.poisson(self.model.p["issue_rate"], self.n) * self.active
+        self.issues_raised = raised.astype(float)
+
+    def receive_score(self, score: np.ndarray) -> None:
+        """This week's score under the scheme, and its moving average (forced exits rank by
+        it)."""
+        self.score = score
+        self.score_ema += self.model.p["score_average_rate"] * (score - self.score_ema)
+
+    def receive_pay(self, base: np.ndarray, bonus: np.ndarray, shared: float) -> None:
+        """Pay of the week: base pay by level, the bonus and the shared value (profit share
+        and equity dividends per head); nothing for vacant positions."""
+        a = self.active
+        self.base_pay = base * a
+        self.bonus = bonus
+        self.pay = (base + bonus + shared) * a
+
+    def move_roles(self, move: np.ndarray, to: np.ndarray) -> None:
+        """People for whom `move` is true change to the function `to`."""
+        self.role = np.where(move, to, self.role)
 
     def develop_skills(self) -> None:
         """Skill grows with learning effort and mentoring; unused skills fade; peers re-validate.
@@ -338,6 +408,31 @@ class Employees:
             present = present[self._team_order]
         return np.maximum.reduceat(present, self._team_starts, axis=0)
 
+    # --- phase 6: trust ----------------------------------------------------------------------
+    def update_trust(self, credit: np.ndarray, kept: np.ndarray, broken: np.ndarray,
+                     closed: np.ndarray) -> None:
+        """Trust in the manager and in peers from this week's evidence (per employee position:
+        the manager's credit fairness, commitments kept and broken, issues closed).
+
+        employee→manager: confidence from commitments kept and issues closed against broken
+        and left open, comfort from credit passed on; employee→peer: comfort from help
+        received (against the sharing reference), confidence from the peer's quality. Each
+        count decays by trust_memory and then adds this week's evidence.
+        """
+        p = self.model.p
+        delta = p["trust_memory"]
+        open_issues = self.issues_raised - closed
+        add_evidence(self.mgr_counts, delta, credit, 1.0 - credit, kept + closed,
+                     broken + open_issues)
+        dst = self.edge_dst
+        helped = self.help_given[dst]
+        shortfall = np.maximum(0.0, p["share_reference"] * self.effort[dst] - helped)
+        evidence = p["help_evidence"]
+        solve = self.solve_prob[dst]
+        add_evidence(self.edge_counts, delta, evidence * helped, evidence * shortfall,
+                     solve, 1.0 - solve)
+        self.refresh_trust()
+
     # --- phase 7: engagement ----------------------------------------------------------------
     def update_engagement(self) -> None:
         """G ← g + η (g* − g) + noise, with g* = σ(θ0 + disposition + θ·drivers)."""
@@ -345,8 +440,9 @@ class Employees:
         managers = model.managers
         rows = self.active_rows
         contribution = np.maximum(self.effort, 1e-3)
-        pay_ratio = np.maximum(self.pay, 1.0) / max(mean(self.pay[rows]), 1.0)
-        contrib_ratio = contribution / max(mean(contribution[rows]), 1e-3)
+        # relative to the people present (with nobody present nobody's target matters)
+        pay_ratio = np.maximum(self.pay, 1.0) / max(mean(self.pay[rows], empty=1.0), 1.0)
+        contrib_ratio = contribution / max(mean(contribution[rows], empty=1e-3), 1e-3)
         pay_fairness = -np.abs(np.log(pay_ratio / contrib_ratio))
         credit = managers.credit_of_member - 1.0
         fairness = (1.0 - p["credit_weight"]) * pay_fairness + p["credit_weight"] * credit
@@ -387,7 +483,7 @@ class Employees:
         hazard = p["quit_base"] * np.exp(p["quit_sensitivity"] * (outside - inside))
         quitting = a & (rng.random(self.n) < hazard)
         dismissed = np.zeros(self.n, dtype=bool)
-        if p["forced_exit_share"] > 0 and model.week % 52 == 51:
+        if p["forced_exit_share"] > 0 and is_annual_review(model.week):
             eligible = np.flatnonzero(a & ~quitting & (self.tenure >= p["forced_exit_min_tenure"]))
             k = round(p["forced_exit_share"] * eligible.size)
             if k:
@@ -485,7 +581,7 @@ class Employees:
         if p["customized_work"]:
             earned = np.floor(self.reputation.take(self.role_index()) * (p["max_level"] + 1))
         else:
-            earned = np.floor(self.tenure / (52.0 * p["promotion_years"]))
+            earned = np.floor(self.tenure / (WEEKS_PER_YEAR * p["promotion_years"]))
         self.level = np.minimum(earned, p["max_level"])
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.agents.base import RowAgent, clip, row_field
-from sim.params import MEASURES
+from sim.vocab import MEASURES
 
 if TYPE_CHECKING:
     from sim.model import WorkplaceModel
@@ -62,6 +62,7 @@ class Managers:
         self.pay = np.full(n_teams, model.p["wage"] * model.p["manager_wage_ratio"])
         self.kept = np.zeros(n_teams)
         self.broken = np.zeros(n_teams)
+        self.issues_closed = np.zeros(model.employees.n)  # this week, per employee position
         self.moves = 0
         self.agents = [Manager(model, t) for t in range(n_teams)]
 
@@ -110,17 +111,28 @@ class Managers:
 
     # --- phase 5 ------------------------------------------------------------------------
     def keep_commitments(self) -> None:
-        """Commitments (Poisson) kept with reliability, lowered by budget cuts; each person's
-        raised issues are closed with the manager's closure rate."""
+        """Commitments (Poisson) each manager makes to the team, kept with the manager's
+        reliability, lowered by budget cuts."""
         model, p, rng = self.model, self.model.p, self.model.rng
-        emp = model.employees
         keep = self.reliability * (1.0 - p["cut_reliability_loss"] * model.finance.budget_cut)
         made = rng.poisson(p["commitment_rate"], self.n)
         self.kept = rng.binomial(made, keep).astype(float)
         self.broken = made - self.kept
-        raised = rng.poisson(p["issue_rate"], emp.n) * emp.active
-        emp.issues_raised = raised.astype(float)
-        emp.issues_closed = rng.binomial(raised, self._trait(1, of_members=True)).astype(float)
+
+    def close_issues(self) -> None:
+        """Each manager closes each issue a team member raised this week with the manager's
+        closure rate (`issues_closed`, per employee position)."""
+        raised = self.model.employees.issues_raised.astype(np.int64)
+        closed = self.model.rng.binomial(raised, self._trait(1, of_members=True))
+        self.issues_closed = closed.astype(float)
+
+    def kept_of_member(self) -> np.ndarray:
+        """Commitments each employee's manager kept this week (per employee position)."""
+        return self.kept[self.model.employees.team]
+
+    def broken_of_member(self) -> np.ndarray:
+        """Commitments each employee's manager broke this week (per employee position)."""
+        return self.broken[self.model.employees.team]
 
     def judge_and_pay(self) -> None:
         """Score each person on the scheme's measures (each relative to the firm's mean),
@@ -149,17 +161,13 @@ class Managers:
             order = np.argsort(np.argsort(np.where(a, score, np.inf), kind="stable"), kind="stable")
             percentile = order / max(heads - 1, 1)
             score = (1 - rank) * score + rank * 2.0 * percentile
-        emp.score = np.maximum(score, 0.0) * a
-        emp.score_ema += p["score_average_rate"] * (emp.score - emp.score_ema)
+        emp.receive_score(np.maximum(score, 0.0) * a)
         base = p["wage"] * (1.0 + p["level_pay_step"] * emp.level)
-        base_pay = base * a
-        pool = p["bonus_share"] * (1.0 - fin.budget_cut) * base_pay.sum()
+        pool = p["bonus_share"] * (1.0 - fin.budget_cut) * (base * a).sum()
         score_sum = max(emp.score.sum(), 1e-9)
         shared = (p["profit_share_rate"] * max(fin.last_profit, 0.0)
                   + p["employee_equity_share"] * fin.last_dividends) / heads
-        emp.base_pay = base_pay
-        emp.bonus = pool * emp.score / score_sum
-        emp.pay = (base + emp.bonus + shared) * a
+        emp.receive_pay(base, pool * emp.score / score_sum, shared)
         self._pay_managers(present, means)
 
     def _pay_managers(self, present: np.ndarray, means: np.ndarray) -> None:
@@ -196,5 +204,5 @@ class Managers:
         chance = p["role_mobility"] * self.autonomy[emp.team]
         move = (emp.active & (best != emp.role) & (gain > p["fit_gain_threshold"]) & validated
                 & needed & (rng.random(emp.n) < chance))
-        emp.role = np.where(move, best, emp.role)
+        emp.move_roles(move, best)
         self.moves = int(move.sum())

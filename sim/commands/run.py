@@ -62,7 +62,7 @@ def handle(args: argparse.Namespace) -> int:
     out = args.out or f"results/runs/{result.scenario}-seed{result.seed}"
     write_outputs(result, out)
     if args.json:
-        print(json.dumps(result.summary, indent=2))
+        print(json.dumps(result.summary, indent=2, allow_nan=False))
         return 0
     print(format_summary(result.summary))
     print(f"\nwrote {out}/timeseries.parquet, summary.json, params.json")

@@ -21,15 +21,12 @@ import pandas as pd
 
 from sim import scenario as scenarios
 from sim.errors import InputError
-from sim.incentives import resolve_params
+from sim.incentives import SCHEME_KEYS, layer, resolve_params
 from sim.model import WorkplaceModel
-from sim.params import PARAMS, SCHEME_NAMES
+from sim.params import PARAMS, SCHEME_NAMES, SIZE_PARAMS
 
-#: Parameters fixed when the model is built (the firm's size and structure): WorkplaceModel
-#: reads them only at construction, so they take effect on Reset.
-SIZE_PARAMS = frozenset(
-    name for name, p in PARAMS.items() if p.group == "firm") | {"march_dimensions"}
-SCHEME_KEYS = {"emp": "employee_scheme", "mgr": "manager_scheme"}
+__all__ = ["SIZE_PARAMS", "Comparison", "Run", "Session"]
+
 DEFAULT_SCENARIO = "baseline"
 PREFERRED_COMPARE_SCHEMES = ("shared_value", "balanced_scorecard")  # the strategist's question
 
@@ -89,14 +86,6 @@ class Run:
         return frame
 
 
-def _drop_weights_of_named_schemes(base: dict[str, Any], overrides: dict[str, Any]) -> None:
-    """Where the user picked a named scheme, the file's explicit weights give way to it."""
-    for prefix, key in SCHEME_KEYS.items():
-        if overrides.get(key, "custom") != "custom":
-            for name in [k for k in base if k.startswith(f"{prefix}_w_")]:
-                del base[name]
-
-
 class Session:
     """A scenario, the user's changes, the seed, the comparison and the runs built from them.
 
@@ -144,11 +133,7 @@ class Session:
             raise InputError(f"control: unknown parameter {name!r}")
         value = PARAMS[name].check(value, "control")
         with self.lock:
-            if name in SCHEME_KEYS.values() and value != "custom":
-                prefix = "emp" if name == "employee_scheme" else "mgr"
-                for key in [k for k in self.overrides if k.startswith(f"{prefix}_w_")]:
-                    del self.overrides[key]
-            self.overrides[name] = value
+            self.overrides = layer(self.overrides, {name: value})
             if name in SIZE_PARAMS:
                 if self.runs and self.runs[0].model.p[name] == value:
                     self.pending.pop(name, None)
@@ -191,9 +176,7 @@ class Session:
     # --- the runs --------------------------------------------------------------------
     def run_params(self) -> list[dict[str, Any]]:
         """The parameter overrides each run is built from: A, then B in compare mode."""
-        base = dict(self.scenario.params)
-        _drop_weights_of_named_schemes(base, self.overrides)
-        first = {**base, **self.overrides}
+        first = layer(self.scenario.params, self.overrides)
         if self.comparison is None:
             return [first]
         if self.comparison.kind == "scheme":
@@ -202,9 +185,7 @@ class Session:
             second.update(employee_scheme=self.comparison.target,
                           manager_scheme=self.comparison.target)
         else:
-            other = dict(scenarios.load(self.comparison.target).params)
-            _drop_weights_of_named_schemes(other, self.overrides)
-            second = {**other, **self.overrides}
+            second = layer(scenarios.load(self.comparison.target).params, self.overrides)
         return [first, second]
 
     def labels(self) -> list[str]:
