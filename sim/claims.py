@@ -2,8 +2,9 @@
 claimed measure over its window, and hold it to a paired Wilcoxon test and a minimum effect.
 
 Runs are shared: every claim over the same scenario and seed reads one run, truncated to the
-claim's length (a run's first weeks do not depend on how long it goes on). Seeds run in a
-process pool; each run is seeded, so the results are the same on any number of workers.
+claim's length (a run's first weeks do not depend on how long it goes on). Runs go through
+the batch engine (`sim.study`): each is seeded, so the results are the same on any number of
+workers, and with a results folder they are kept there and reused by the next call.
 """
 
 from __future__ import annotations
