@@ -47,12 +47,14 @@ def _kill_part_way(command: list[str], results: Path) -> pd.DataFrame:
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     store = Store(results)
     deadline = time.monotonic() + 90
-    while len(list(store.parts.glob("runs-*.parquet"))) < 2:
-        assert process.poll() is None, process.communicate()
-        assert time.monotonic() < deadline, "no run finished in time"
-        time.sleep(0.02)
-    process.kill()
-    process.communicate(timeout=30)
+    try:
+        while len(list(store.parts.glob("runs-*.parquet"))) < 2:
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "no run finished in time"
+            time.sleep(0.02)
+    finally:
+        process.kill()
+        process.communicate(timeout=30)
     return store.runs()
 
 

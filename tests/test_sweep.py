@@ -423,6 +423,18 @@ def long_runs(tmp_path_factory):
     return path, sweep.run(path, workers=2)
 
 
+@pytest.fixture
+def reaped():
+    """Processes a test starts, killed at its end if still running (a failing test leaves
+    none behind; their workers die with them)."""
+    started: list[subprocess.Popen] = []
+    yield started
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
 def _start_sweep(path: Path, out: Path, *extra: str) -> subprocess.Popen:
     """Start `aligned sweep` with two workers in its own process."""
     command = [sys.executable, "-m", "sim.cli", "sweep", str(path), "--out", str(out),
@@ -444,12 +456,13 @@ def _same_runs(out: Path, reference: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(runs.drop(columns=TIMING), reference.drop(columns=TIMING))
 
 
-def test_second_writer_is_refused_with_the_holders_pid(tmp_path, long_runs, capsys):
+def test_second_writer_is_refused_with_the_holders_pid(tmp_path, long_runs, capsys, reaped):
     """While a sweep writes its folder, a second sweep into it, with --resume or without, is
     refused with one line naming the first one's PID; the first finishes every run once."""
     path, reference = long_runs
     out = tmp_path / "out"
     first = _start_sweep(path, out)
+    reaped.append(first)
     _wait_for_parts(first, sweep.Store(out), 1)
     for extra in (["--resume"], []):
         assert main(["sweep", str(path), "--out", str(out), "--quiet", *extra]) == 2
@@ -464,7 +477,7 @@ def test_second_writer_is_refused_with_the_holders_pid(tmp_path, long_runs, caps
     _same_runs(out, reference)
 
 
-def test_killed_worker_is_noticed_and_its_run_retried(tmp_path, long_runs):
+def test_killed_worker_is_noticed_and_its_run_retried(tmp_path, long_runs, reaped):
     """A pool worker killed mid-sweep (as the out-of-memory killer would) breaks no run: the
     runs it may have held run again on a fresh pool, every run ends ok, nothing is failed."""
     import psutil
@@ -472,6 +485,7 @@ def test_killed_worker_is_noticed_and_its_run_retried(tmp_path, long_runs):
     path, reference = long_runs
     out = tmp_path / "out"
     process = _start_sweep(path, out)
+    reaped.append(process)
     _wait_for_parts(process, sweep.Store(out), 1)
     parent = psutil.Process(process.pid)
     workers = [c for c in parent.children() if c.cmdline() == parent.cmdline()]
@@ -501,13 +515,15 @@ def test_run_that_kills_its_worker_twice_is_failed_and_the_rest_run(tmp_path, mo
     assert json.loads((out / "sweep.json").read_text())["complete"]
 
 
-def test_damaged_part_and_manifest_are_set_aside_and_their_runs_redone(tmp_path, resumable):
+def test_damaged_part_and_manifest_are_set_aside_and_their_runs_redone(tmp_path, resumable,
+                                                                        reaped):
     """After a kill, a truncated Parquet part and a garbage sweep.json are found on --resume,
     set aside with a warning, and the part's runs run again: the result equals an
     uninterrupted sweep."""
     path, reference = resumable
     out = tmp_path / "out"
     process = _start_sweep(path, out)
+    reaped.append(process)
     store = sweep.Store(out)
     _wait_for_parts(process, store, 2)
     process.kill()

@@ -233,7 +233,7 @@ def execute(
 
         started, started_at = time.perf_counter(), _now()
         if todo:
-            if executor == "local" and scheduler is None and client is None:
+            if scheduler is None and client is None:  # a pool or cluster of our own
                 n_workers = min(n_workers, len(todo))
             exe = make_executor(executor, n_workers, scheduler, client, start_method)
             n_workers = exe.workers
