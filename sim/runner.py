@@ -7,10 +7,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -19,17 +17,10 @@ import pandas as pd
 
 from sim import scenario as scenarios
 from sim.clock import WEEKS_PER_YEAR
+from sim.files import atomic_write, package_version
 from sim.measures import DERIVED, SUMMARY_KEYS, window_value
 from sim.model import WorkplaceModel
 from sim.params import MODEL_VERSION, check_values
-
-
-def package_version() -> str:
-    """The installed version of the project."""
-    try:
-        return version("aligned")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 @dataclass
@@ -121,26 +112,6 @@ def provenance(result: RunResult) -> dict[str, Any]:
             "version": package_version(), "model_version": MODEL_VERSION,
             "params": result.params,
             "events": [e.as_dict() for e in result.events]}
-
-
-#: The process's file-creation mask, read once (setting it is the only way to read it).
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write bytes to `path` via a temporary file in the same folder and a rename; the file
-    gets the usual permissions (0o666 less the umask), not the temporary file's 0o600."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o666 & ~_UMASK)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def json_bytes(data: Any) -> bytes:
