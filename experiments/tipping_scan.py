@@ -62,7 +62,7 @@ import sim
 from sim import scenario as scenarios
 from sim.clock import WEEKS_PER_YEAR
 from sim.errors import InputError
-from sim.measures import MEASURES
+from sim.measures import MEASURES as DECLARED
 from sim.params import check_values
 from sim.study.executors import run_all
 from sim.study.workers import default_workers
@@ -141,7 +141,7 @@ def checked_inputs(args: argparse.Namespace) -> dict[str, float]:
         check_values({args.lever: value}, "lever")
     if len(args.values) < 2:
         raise InputError(f"lever {args.lever}: give at least two values to scan")
-    known = tuple(MEASURES)
+    known = tuple(DECLARED)
     unknown = [m for m in args.measures if m not in known]
     if unknown:
         raise InputError(f"--measures: unknown measure {unknown[0]!r}; known: {', '.join(known)}")
