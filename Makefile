@@ -10,7 +10,7 @@ PIP_FLAGS := --disable-pip-version-check --quiet
 SCENARIO ?=
 PORT ?= 8765
 
-.PHONY: run summary test browser lint bench reference clean
+.PHONY: run summary test browser lint bench reference verdicts clean
 
 $(BIN)/python:
 	@py=$$(scripts/find_python.sh) || exit 1; \
@@ -50,6 +50,11 @@ bench: $(VENV)/.installed
 # after a deliberate change of the model's results; commit the new file on its own).
 reference: $(VENV)/.installed-dev
 	$(BIN)/python -m tests.reference
+
+# Record the verdict of every claim in scenarios/ that tests/test_claims_library.py compares
+# with (after a deliberate change of the model's behaviour; commit the record on its own).
+verdicts: $(VENV)/.installed-dev
+	$(BIN)/python -m tests.claim_verdicts
 
 clean:
 	rm -rf $(VENV) .scratch build *.egg-info

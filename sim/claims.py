@@ -64,6 +64,19 @@ class Verdict:
         return self.significant and self.large_enough
 
     @property
+    def decidable(self) -> bool:
+        """Whether this many seeds can reach p < ALPHA at all: a one-sided signed-rank test
+        of n pairs cannot go below 1/2^n (with 6 seeds, 1/64 = 0.016)."""
+        return 0.5 ** len(self.seeds) < ALPHA
+
+    @property
+    def status(self) -> str:
+        """'held', 'not held', or 'inconclusive' (too few seeds to reach ALPHA)."""
+        if self.held:
+            return "held"
+        return "not held" if self.decidable else "inconclusive"
+
+    @property
     def effect_text(self) -> str:
         """The median paired change, signed as a change of the measure (a claim of "lower"
         that holds shows a negative change), as a percentage or a difference."""
@@ -84,8 +97,24 @@ class Verdict:
         c = self.claim
         return (f"{c}: median {np.median(self.values):.4g} vs {np.median(self.others):.4g}, "
                 f"change {self.effect_text} (needs {self.needed_text}), Wilcoxon p = "
-                f"{self.pvalue:.2g} over {len(self.seeds)} seeds: "
-                f"{'held' if self.held else 'NOT held'}")
+                f"{self.pvalue:.2g} over {len(self.seeds)} seeds: {self.status}")
+
+    def as_json(self) -> dict:
+        """The verdict as plain data (`aligned claims --json`)."""
+        c = self.claim
+        return {"id": claim_id(c), "scenario": c.scenario, "measure": c.measure,
+                "relation": c.relation, "than": c.than, "over": c.over, "steps": c.steps,
+                "source": c.source, "median": float(np.median(self.values)),
+                "other_median": float(np.median(self.others)),
+                "effect": self.effect if np.isfinite(self.effect) else None,
+                "min_effect": c.min_effect, "effect_kind": c.effect, "p": self.pvalue,
+                "seeds": len(self.seeds), "status": self.status}
+
+
+def claim_id(claim: Claim) -> str:
+    """A stable name of a claim: scenario, measure, relation, other scenario, window, weeks."""
+    return "/".join((claim.scenario, claim.measure, claim.relation, claim.than, claim.over,
+                     str(claim.steps)))
 
 
 # --- values ----------------------------------------------------------------------------
@@ -215,12 +244,13 @@ def _with_seeds(claim: Claim, seeds: int) -> Claim:
 def markdown_table(verdicts: list[Verdict]) -> str:
     """The verdicts as a Markdown table (for reports and the scenario index)."""
     lines = ["| scenario | measure | than | window, weeks | median | other's median "
-             "| change (claimed) | p | held |", "|---|---|---|---|---|---|---|---|---|"]
+             "| change (claimed) | p | verdict | source |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for v in verdicts:
         c = v.claim
         lines.append(
             f"| {c.scenario} | {c.measure} | {c.than} | {c.over}, {c.steps} "
             f"| {np.median(v.values):.4g} | {np.median(v.others):.4g} "
             f"| {v.effect_text} ({v.needed_text}) | {v.pvalue:.2g} "
-            f"| {'yes' if v.held else 'NO'} |")
+            f"| {v.status} | {c.source} |")
     return "\n".join(lines)

@@ -92,7 +92,8 @@ class Consultants:
         effort = p["consultant_effort"]
         per_week = p["case_capacity"] * shares[0] * effort * skill
         supply = np.bincount(best, weights=per_week, minlength=len(FUNCTIONS))
-        solve = solve_probability(p, shares[TASKS.index("care")], effort, knowledge, skill)
+        solve = solve_probability(p, shares[TASKS.index("care")], effort, knowledge, skill,
+                                  self.model.management.case_difficulty)
         solve_f = np.bincount(best, weights=per_week * solve, minlength=len(FUNCTIONS))
         safe_supply = np.where(supply > 0, supply, 1.0)
         solve_f /= safe_supply
@@ -103,6 +104,84 @@ class Consultants:
         self.weeks_bought = float((used * people).sum())
         self.spend = self.weeks_bought * p["wage"] * (1.0 + p["consultant_premium"])
         return closures, closures * solve_f
+
+
+class Workforce:
+    """Management's workforce plan (docs/model.md §7.9b): positions follow the work.
+
+    Each week the plan watches the work (the closures demand calls for: new cases over the
+    share of closures that solve, since an unsolved one reopens, plus the backlog worked
+    off over `backlog_clear_weeks`) and capacity (the closures a person present can make at
+    the effort they give), both smoothed; every `staffing_review_weeks` it sets the positions
+    the work needs, (1 + staffing_slack) × work / capacity per head.
+    A profitable firm opens positions toward that number (where the load is highest) and
+    leaves surplus ones empty as people go; a firm losing money (smoothed profit below 0)
+    freezes hiring; when the losses last `layoff_after_weeks`, it lays off layoff_share of
+    its people at each review, chosen by layoff_policy.
+    """
+
+    def __init__(self, model: WorkplaceModel) -> None:
+        self.model = model
+        self.demand: float | None = None  # closures the work calls for per week, smoothed
+        self.capacity: float | None = None  # closures per person present per week, smoothed
+        self.loss_weeks = 0
+        self.needed = model.employees.positions
+
+    def observe(self) -> None:
+        """This week's work and capacity per head, into their moving averages; how long the
+        firm has been losing money."""
+        model, p = self.model, self.model.p
+        emp = model.employees
+        cust = model.customers
+        demand = (cust.opened / max(model.expected_solve, 0.05)
+                  + cust.backlog / p["backlog_clear_weeks"])
+        heads = emp.headcount
+        capacity = float(emp.closures.sum()) / heads if heads else self.capacity
+        rate = 1.0 / p["demand_smoothing_weeks"]
+        self.demand = demand if self.demand is None else self.demand + rate * (
+            demand - self.demand)
+        if capacity is not None:
+            self.capacity = capacity if self.capacity is None else self.capacity + rate * (
+                capacity - self.capacity)
+        ema = model.finance.profit_ema
+        self.loss_weeks = self.loss_weeks + 1 if ema is not None and ema < 0 else 0
+
+    def review(self) -> None:
+        """Set the positions the work needs and act on them (every staffing_review_weeks)."""
+        model, p = self.model, self.model.p
+        if not p["staffing"] or model.week % p["staffing_review_weeks"] or not self.capacity:
+            return
+        emp = model.employees
+        self.needed = int(np.clip(np.ceil((1.0 + p["staffing_slack"]) * self.demand
+                                          / self.capacity), 1, emp.n))
+        if self.loss_weeks > 0:  # losing money: no one is hired
+            emp.close_positions(np.flatnonzero(emp.funded & ~emp.active))
+            if (self.loss_weeks >= p["layoff_after_weeks"] and emp.headcount > 1
+                    and not model.spinning):
+                k = min(int(np.ceil(p["layoff_share"] * emp.headcount)), emp.headcount - 1)
+                emp.lay_off(self._choose_layoffs(k))
+            return
+        load = model.function_load.take(emp.team * model.function_load.shape[1]
+                                        + emp.hire_function)
+        gap = self.needed - emp.positions
+        if gap > 0:  # open the closed positions where the work presses most
+            closed = np.flatnonzero(~emp.funded)
+            emp.open_positions(closed[np.argsort(-load[closed], kind="stable")[:gap]])
+        elif gap < 0:  # leave the vacancies where the work presses least unfilled
+            vacant = np.flatnonzero(emp.funded & ~emp.active)
+            emp.close_positions(vacant[np.argsort(load[vacant], kind="stable")[:-gap]])
+
+    def _choose_layoffs(self, k: int) -> np.ndarray:
+        """Who goes: the last hired, the lowest scored, or anyone (at random)."""
+        emp, policy = self.model.employees, self.model.p["layoff_policy"]
+        rows = emp.active_rows
+        if policy == "last_in":
+            order = np.argsort(emp.tenure[rows], kind="stable")
+        elif policy == "lowest_score":
+            order = np.argsort(emp.score_ema[rows], kind="stable")
+        else:
+            order = self.model.rng.permutation(rows.size)
+        return rows[order[:k]]
 
 
 class Finance:
@@ -142,7 +221,8 @@ class Finance:
             "bonuses": bonuses + profit_share,
             "consultants": model.consultants.spend,
             "hiring": emp.hires * p["hiring_cost_weeks"] * p["wage"],
-            "training": p["training_budget"] * base_wages * (1.0 - self.budget_cut),
+            "training": (p["training_budget"] * model.management.development * base_wages
+                         * (1.0 - self.budget_cut)),
             "fixed": p["fixed_costs"] * revenue,
             # interest on the credit drawn (a negative cash balance), a week's share of a year
             "interest": p["credit_interest"] * max(0.0, -self.cash) / WEEKS_PER_YEAR,
@@ -166,6 +246,13 @@ class Finance:
         customer_base = p["customer_value_years"] * WEEKS_PER_YEAR * revenue
         self.share_value = earnings + customer_base
         self._record()
+
+    def open_books(self) -> None:
+        """Start the recorded run with the declared cash (the spin-up's earnings and losses
+        are not the recorded firm's)."""
+        p = self.model.p
+        self.cash = p["initial_cash_weeks"] * p["price"] * p["n_customers"]
+        self.cum_dividends = 0.0
 
     @property
     def insolvent(self) -> bool:

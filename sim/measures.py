@@ -316,7 +316,7 @@ def group_values_of_shares(m: WorkplaceModel, shares: np.ndarray) -> np.ndarray:
     grown = skill + p["learning_rate"] * learn * effort * (1 - skill) * WEEKS_PER_YEAR / 2
     fit = np.sqrt(np.clip(grown, 0, 1) * passion)
     closures = p["case_capacity"] * speed * effort * fit * (1 + p["help_strength"] * help_ * effort)
-    solve = solve_probability(p, care, effort, know, fit)
+    solve = solve_probability(p, care, effort, know, fit, m.management.case_difficulty)
     demand = max(m.customers.opened, 1) / max(int(a.sum()), 1)
     solved = np.minimum(closures * solve, demand)
     reopened = np.minimum(closures, demand / np.maximum(solve, 1e-9)) * (1 - solve)
@@ -521,6 +521,11 @@ MEASURES_DECLARED: tuple[Measure, ...] = (
            lambda m: m.employees.dismissals),
     _count("hires", "hires", "Hires this week.", 0, lambda m: m.employees.hires),
     _m("quit_rate", "quit rate", "share/week", -1, quit_rate, kind="flow", empty=0.0),
+    _count("positions", "positions", "Funded positions: filled or being recruited for.", 0,
+           lambda m: m.employees.positions, "state"),
+    _count("vacancies", "vacancies", "Funded positions nobody holds yet.", 0,
+           lambda m: m.employees.vacancies, "state"),
+    _count("layoffs", "layoffs", "People laid off this week.", -1, lambda m: m.employees.layoffs),
     _count("role_moves", "role moves", "People moved to a role of better fit this week.", 0,
            lambda m: m.managers.moves),
     _count("consultants", "consultants", "Former employees consulting for the firm.", 0,
@@ -542,6 +547,8 @@ MEASURES_DECLARED: tuple[Measure, ...] = (
        "below zero the firm is drawing on its credit line)."),
     _count("operating", "operating", "1 while the firm operates, 0 once it has failed (its "
            "cash fell below its credit line).", 1, lambda m: int(not m.failed), "state"),
+    _m("process_misfit", "process misfit", "share", -1, lambda m: m.management.misfit,
+       "Share of the work's dimensions the processes get wrong."),
     _m("budget_cut", "budget cut", "share", -1, lambda m: m.finance.budget_cut,
        "Share of discretionary budget cut under shareholder pressure."),
     _m("shareholder_pressure", "shareholder pressure", "1/year", -1,

@@ -38,9 +38,10 @@ from sim.agents import (
 )
 from sim.agents.base import clip, mean
 from sim.clock import QUARTER, WEEKS_PER_YEAR
-from sim.firm import Consultants, Finance
+from sim.firm import Consultants, Finance, Workforce
 from sim.incentives import layer, weight_vector
 from sim.learning import random_reality, turbulence
+from sim.management import Management
 from sim.params import resolve_params
 from sim.vocab import FUNCTIONS, TASKS
 
@@ -51,7 +52,10 @@ class WorkplaceModel(mesa.Model):
     """The firm. Keyword arguments are the parameters of `sim.params` (defaults there)."""
 
     def __init__(self, seed: int | None = None, events: Iterable[Any] = (),
-                 **params: Any) -> None:
+                 spin_up: bool = True, **params: Any) -> None:
+        """Build the firm and run its spin-up (`spinup_weeks`, unrecorded) unless `spin_up`
+        is false, in which case the caller runs `spin_up()` before the first recorded week
+        (the benchmark does, to time building and spinning up apart)."""
         super().__init__(rng=seed)
         self.seed = seed
         self.p = resolve_params(params, "WorkplaceModel")
@@ -76,7 +80,9 @@ class WorkplaceModel(mesa.Model):
         self.team_solved = np.zeros(n_teams)
         self.service_capacity = 1.0
         self.expected_solve = 1.0
-        self.team_heads = np.bincount(self.employees.team, minlength=n_teams).astype(float)
+        self.team_heads = self.employees.team_heads.copy()
+        self.workforce = Workforce(self)
+        self.management = Management(self)
         self.optimal_shares = np.full(4, 0.25)
         # the groups' weekly gains over the last year, each written twice so that the year
         # up to any week is one contiguous slice (no copying when it is read)
@@ -84,17 +90,42 @@ class WorkplaceModel(mesa.Model):
         self._values_n = 0
         self._levels: np.ndarray | None = None  # last week's standing of the groups
         self.datacollector = measures.Recorder()
+        self.spun_up = 0  # weeks of spin-up run (before recorded week 1)
+        self._spinning = False
+        if spin_up:
+            self.spin_up()
 
     @property
     def week(self) -> int:
-        """Weeks simulated so far."""
-        return self.steps
+        """Weeks of the run so far, from the first recorded one (the spin-up not counted)."""
+        return self.steps - self.spun_up
+
+    @property
+    def spinning(self) -> bool:
+        """Whether the unrecorded spin-up is running (failure and layoffs suspended)."""
+        return self._spinning
+
+    def spin_up(self) -> None:
+        """Run the firm `spinup_weeks` unrecorded weeks under its own parameters, with failure
+        and layoffs suspended and no events, so that the recorded run starts near the firm's
+        own steady state (docs/model.md §5); then start the books afresh."""
+        weeks = self.p["spinup_weeks"]
+        if weeks <= 0 or self.steps > 0:
+            return
+        self.spun_up = weeks  # the spin-up's weeks count up to 0, the run's from 1
+        self._spinning = True
+        try:
+            for _ in range(weeks):
+                self.step()
+        finally:
+            self._spinning = False
+        self.finance.open_books()
 
     def _derive(self) -> None:
         """Quantities that follow from parameters (recomputed when parameters change)."""
         p = self.p
-        self.employee_weights = weight_vector(p, "emp")
-        self.manager_weights = weight_vector(p, "mgr")
+        self.scheme_weights = weight_vector(p, "emp")
+        self.scheme_manager_weights = weight_vector(p, "mgr")
         self.intrinsic_returns = np.array([p[f"intrinsic_{task}"] for task in TASKS])
 
     @staticmethod
@@ -111,8 +142,9 @@ class WorkplaceModel(mesa.Model):
         return by_week
 
     def apply_events(self) -> None:
-        """Apply the parameter changes scheduled for this week (from this week on)."""
-        changes = self.events.get(self.steps)
+        """Apply the parameter changes scheduled for this week (from this week on; none
+        during the spin-up, whose weeks are 0 and before)."""
+        changes = self.events.get(self.week) if self.week > 0 else None
         if changes:
             self.set_params(**changes)
 
@@ -132,10 +164,9 @@ class WorkplaceModel(mesa.Model):
         """One week, in the order of the design (DESIGN §5). A firm that has failed does
         nothing more: each week records its terminal state."""
         if self.failed:
-            self.stay_closed()
-            self.record()
-            return
+            return self.record_closed_week()
         self.apply_events()  # 0 scheduled policy changes
+        self.management.run_processes()  # ... and the processes people work by
         self.customers.raise_cases()  # 1 demand
         self.employees.choose_effort()  # 2 effort
         self.serve_cases()  # 3 work
@@ -155,13 +186,26 @@ class WorkplaceModel(mesa.Model):
         self.employees.update_engagement()  # 7 engagement
         self.employees.turnover()  # 8 turnover
         self.consultants.drift_away()
-        self.finance.settle()  # 9 finance and shareholders
-        if self.finance.insolvent:
+        self.finance.settle()  # 9 finance, shareholders and the workforce plan
+        if self.finance.insolvent and not self._spinning:
             self.fail()
         else:
             self.shareholders.review()
             self.finance.apply_pressure(self.shareholders.pressure)
+            self.management.respond(self.shareholders.pressure)
+            self.workforce.observe()
+            self.workforce.review()
         self.record()  # 10 measures
+
+    @property
+    def employee_weights(self) -> np.ndarray:
+        """The employees' scheme weights as management applies them this week."""
+        return self.management.escalated(self.scheme_weights)
+
+    @property
+    def manager_weights(self) -> np.ndarray:
+        """The managers' scheme weights as management applies them this week."""
+        return self.management.escalated(self.scheme_manager_weights)
 
     @property
     def failed(self) -> bool:
@@ -171,19 +215,24 @@ class WorkplaceModel(mesa.Model):
     def fail(self) -> None:
         """The firm cannot pay its way: it closes this week. Everyone leaves (no one starts
         consulting for a firm that is gone), customers go elsewhere, the books close."""
-        self.finance.failed_week = self.steps
+        self.finance.failed_week = self.week
         emp = self.employees
+        emp.funded[:] = False
         emp.leave(emp.active_rows, refresh=True)
-        emp.vacancy_timer[:] = 0
         self.customers.leave(self.customers.rows)
         self.consultants.dismiss()
         self.managers.pay = np.zeros(self.managers.n)
         self.stay_closed()
 
+    def record_closed_week(self) -> None:
+        """A week of a failed firm, recorded: nothing happens, the terminal state is kept."""
+        self.stay_closed()
+        self.record()
+
     def stay_closed(self) -> None:
         """A week of a failed firm: no flows of any kind, its books at zero."""
         emp, cust = self.employees, self.customers
-        emp.quits = emp.dismissals = emp.hires = emp.new_consultants = 0
+        emp.quits = emp.dismissals = emp.hires = emp.new_consultants = emp.layoffs = 0
         cust.opened = cust.closed = cust.solved = cust.reopened = cust.backlog = 0
         cust.churned = cust.arrived = cust.promoters = cust.detractors = 0
         self.managers.moves = 0
@@ -254,7 +303,7 @@ class WorkplaceModel(mesa.Model):
     def record(self) -> None:
         """Collect this week's measures (the alignment target is re-solved each quarter)."""
         with measures.one_step(self):
-            if self.steps % QUARTER == 1 or self.steps == 1:
+            if self.week % QUARTER == 1 or self.week == 1:
                 self.optimal_shares = measures.optimal_shares(self)
             levels = measures.group_levels(self)
             if self._levels is not None:
@@ -264,7 +313,8 @@ class WorkplaceModel(mesa.Model):
                 self._values[week] = self._values[week + year] = changes
                 self._values_n += 1
             self._levels = levels
-            self.datacollector.collect(self)
+            if not self._spinning:
+                self.datacollector.collect(self)
 
     def value_history(self) -> np.ndarray:
         """The four groups' weekly gains over the last year (oldest first)."""

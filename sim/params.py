@@ -124,6 +124,10 @@ _DECLARED: list[Param] = [
     _p("n_shareholders", int, 20, 1, 1000, "holders", "outside shareholders", "firm"),
     _p("cross_team_ties", int, 2, 0, 20, "ties/person",
        "collaboration ties each employee has outside the team", "firm"),
+    _p("spinup_weeks", int, 520, 0, 2600, "weeks", "weeks the firm runs, unrecorded, under its "
+       "own parameters before week 1 (failure and layoffs suspended, no events), so that a run "
+       "starts near the firm's steady state (the customer base and its expectations settle "
+       "over about ten years)", "firm"),
     # --- incentive scheme -------------------------------------------------------------
     _p("employee_scheme", str, "balanced_scorecard", doc="named incentive scheme for employees "
        "(sets the emp_w_* weights; 'custom' keeps them)", group="incentives", choices=SCHEME_NAMES),
@@ -337,10 +341,18 @@ _DECLARED: list[Param] = [
     _p("level_pay_step", float, 0.08, 0.0, 0.5, "of wage", "pay rise per level", "careers"),
     _p("passion_growth", float, 0.002, 0.0, 0.05, "1/week",
        "how passion for the current function follows engagement", "careers"),
-    _p("initial_skill", float, 0.55, 0.0, 1.0, "1", "mean skill in the hire function at the "
-       "start (normal, clipped to [0.05, 1])", "careers"),
+    _p("initial_skill_gain", float, 0.38, 0.0, 1.0, "1", "how far the starting staff's skill in "
+       "the hire function has risen above a newcomer's (new_hire_skill) after a long tenure: "
+       "mean new_hire_skill + gain · (1 − exp(−tenure / initial_skill_years)), as in the "
+       "baseline firm's long run", "careers"),
+    _p("initial_skill_years", float, 9.0, 0.1, 40.0, "years", "tenure over which the starting "
+       "staff's skill rises toward its long-tenure level", "careers"),
+    _p("initial_tenure_years", float, 9.6, 0.0, 40.0, "years", "mean tenure of the starting "
+       "staff (exponential, at most 40 years; 9.6: the baseline firm's long-run mean, whose "
+       "tenures are about exponential)", "careers"),
     _p("initial_skill_sd", float, 0.15, 0.0, 0.5, "1",
-       "spread of skill in the hire function at the start", "careers"),
+       "spread of the starting staff's skill in the hire function around its mean at their "
+       "tenure", "careers"),
     _p("secondary_skill_max", float, 0.4, 0.0, 1.0, "1", "top of the uniform skill in the other "
        "functions, at the start and for hires (and the cap on the typical profile hires copy)",
        "careers"),
@@ -426,6 +438,64 @@ _DECLARED: list[Param] = [
        "spread of a new hire's skill in the hire function", "turnover"),
     _p("hiring_breadth", float, 0.5, 0.0, 1.0, "1", "diversity of hires: 0 clones the firm's "
        "beliefs and profile, 1 draws them fresh", "turnover"),
+    # --- management --------------------------------------------------------------------------
+    _p("kpi_escalation", float, 0.0, 0.0, 10.0, "weight per unit", "weight management adds to "
+       "throughput in both schemes per unit of owners' pressure beyond the threshold "
+       "(tightening the counted KPI, Goodhart escalation; 0 switches it off)", "management"),
+    _p("control_meetings", float, 0.0, 0.0, 200.0, "h/week per unit", "meeting hours added for "
+       "control per unit of owners' pressure beyond the threshold (threat rigidity; 0 "
+       "switches it off)", "management"),
+    _p("people_investment", float, 0.0, 0.0, 20.0, "1 per unit", "rise of training and "
+       "mentoring per unit of owners' pressure beyond the threshold (investing in people "
+       "instead of cutting; 0 switches it off)", "management"),
+    _p("process_design", str, "remote", doc="who writes the processes at each revision: people "
+       "away from the work, from the organization's code with part of the work unknown to "
+       "them ('remote'), or the people who do it, from what they know ('participatory')",
+       group="management", choices=("remote", "participatory")),
+    _p("process_revision_weeks", int, 104, 1, 2600, "weeks", "weeks between revisions of the "
+       "processes", "management"),
+    _p("remote_design_gap", float, 0.3, 0.0, 1.0, "of the work", "share of the work's "
+       "dimensions people away from it set blind when they write the processes",
+       "management"),
+    _p("process_error_effect", float, 1.0, 0.0, 10.0, "logit", "harder cases per unit of "
+       "process misfit (the share of the work's dimensions the rules get wrong; 0 switches "
+       "it off)", "management"),
+    _p("process_misfit_overhead", float, 1.0, 0.0, 10.0, "1", "rise of process overhead per "
+       "unit of misfit (workarounds; 0 switches it off)", "management"),
+    _p("process_aging", float, 0.05, 0.0, 1.0, "1/year", "rise of process overhead per year "
+       "since the last revision (rules pile up; 0 switches it off)", "management"),
+    # --- staffing -------------------------------------------------------------------------
+    _p("staffing", bool, True, doc="management plans positions from demand: opens them when "
+       "short, freezes hiring while losing money, lays people off when losses last (false: the "
+       "starting positions are kept and refilled whatever happens)", group="staffing"),
+    _p("max_staff_growth", float, 0.25, 0.0, 2.0, "of team size", "room each team has to grow "
+       "beyond its starting size (positions a plan can open)", "staffing"),
+    _p("staffing_review_weeks", int, 4, 1, 52, "weeks", "weeks between workforce reviews",
+       "staffing"),
+    _p("staffing_slack", float, 0.6, 0.0, 2.0, "of the work", "capacity the plan keeps above "
+       "the work, so that most cases close in the week they come although work arrives "
+       "unevenly across teams and functions (0.6 holds the baseline's customers steady; "
+       "leaner plans make the firm shrink: docs/model.md §7.9b)", "staffing"),
+    _p("backlog_clear_weeks", float, 13.0, 1.0, 104.0, "weeks", "weeks over which the plan "
+       "means to work off the open backlog", "staffing"),
+    _p("demand_smoothing_weeks", float, 13.0, 1.0, 104.0, "weeks", "span of the moving "
+       "averages of demand and capacity the plan reads", "staffing"),
+    _p("layoff_after_weeks", int, 26, 1, 520, "weeks", "weeks of losses (smoothed profit below "
+       "zero) after which the firm lays people off at each review", "staffing"),
+    _p("layoff_share", float, 0.05, 0.0, 0.5, "of headcount", "share of its people the firm "
+       "lays off at a review while losses last (0: no layoffs, only the hiring freeze)",
+       "staffing"),
+    _p("layoff_policy", str, "lowest_score", doc="who is laid off: the last hired, the lowest "
+       "scored, or across the board (at random)", group="staffing",
+       choices=("last_in", "lowest_score", "across_the_board")),
+    _p("layoff_trust_hit", float, 20.0, 0.0, 200.0, "evidence", "bad evidence on survivors' "
+       "trust in management per unit of the share laid off (Brockner et al. 1987; 0 "
+       "switches it off)", "staffing"),
+    _p("layoff_engagement_hit", float, 1.0, 0.0, 10.0, "1", "survivors' loss of engagement per "
+       "unit of the share laid off (0 switches it off)", "staffing"),
+    _p("layoff_quit_effect", float, 5.0, 0.0, 50.0, "logit", "rise of the quit hazard's logit "
+       "per unit of the share laid off over the last year (Trevor & Nyberg 2008; 0 switches "
+       "it off)", "staffing"),
     # --- finance and shareholders -----------------------------------------------------------
     _p("wage", float, 1500.0, 100.0, 20000.0, "$/week", "base weekly wage of an employee",
        "finance"),
@@ -507,6 +577,8 @@ RETIRED: dict[str, str] = {
     "costs through the rank and bonus actually received",
     "manager_pressure": "was retired in model 2: the manager's own scheme now steers the team "
     "through the credit passed on for the work it measures (credit_value)",
+    "initial_skill": "was retired in model 2: the starting staff's skill now rises with their "
+    "tenure from new_hire_skill (initial_skill_gain, initial_skill_years), as in a long run",
 }
 
 PARAMS: dict[str, Param] = {p.name: p for p in _DECLARED}

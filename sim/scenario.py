@@ -26,6 +26,7 @@ A claim reads "MEASURE (over a window) is RELATION than in THAN by at least MIN_
     seeds = 10                          # paired seeds 0..seeds-1 (at least 10)
     steps = 260                         # weeks each run lasts (default: the scenario's)
     why = "..."                         # optional: what the claim says, in words
+    source = "idea:A7"                  # the essay idea (../IDEAS catalogue) or the paper
 
 Every key is checked where it enters: an unknown key, a wrong type or an out-of-range
 value is an `InputError` that names the file, the key, the value and what is allowed.
@@ -53,7 +54,7 @@ DEFAULT_STEPS = 520
 DEFAULT_SEED = 1
 
 CLAIM_KEYS = ("measure", "relation", "than", "over", "effect", "min_effect", "seeds", "steps",
-              "why")
+              "why", "source")
 RELATIONS = ("lower", "higher")
 WINDOWS = ("last_year", "final", "mean")
 EFFECTS = ("relative", "absolute")
@@ -85,6 +86,7 @@ class Claim:
     seeds: int = MIN_CLAIM_SEEDS
     steps: int = DEFAULT_STEPS
     why: str = ""
+    source: str = ""  # the idea (idea:A7, of the essays' catalogue) or paper it tests
 
     @property
     def window_text(self) -> str:
@@ -375,5 +377,7 @@ def _claims(where: str, value: Any, name: str, compare_with: str | None,
             seeds=seeds,
             steps=claim_steps,
             why=_typed(where, f"{at}.why", table.get("why", ""), str, "a string"),
+            source=_typed(where, f"{at}.source", table.get("source", ""), str,
+                          "a string (idea:A7, or a paper)"),
         ))
     return claims

@@ -7,7 +7,14 @@ import pytest
 
 from sim.model import WorkplaceModel
 
-SMALL = {"n_employees": 48, "n_customers": 480, "market_size": 720, "n_shareholders": 5}
+#: A small firm that runs fast, built fresh (no spin-up), so that a test sees its mechanisms
+#: from the first week.
+SMALL = {"n_employees": 48, "n_customers": 480, "market_size": 720, "n_shareholders": 5,
+         "spinup_weeks": 0}
+#: The firm's own responses held still (no staffing plan, no failure, processes that neither
+#: misfit nor age), to see one mechanism alone.
+ISOLATED = {"staffing": False, "insolvency": False, "spinup_weeks": 0,
+            "process_error_effect": 0.0, "process_misfit_overhead": 0.0, "process_aging": 0.0}
 
 
 def run_model(steps: int, seed: int = 0, **params) -> tuple[WorkplaceModel, pd.DataFrame]:

@@ -44,7 +44,8 @@ def test_bench_json_smoke():
 def test_schedule_follows_step():
     """The phase timer finds every call of step(), in order, including data collection."""
     phases = schedule(WorkplaceModel)
-    assert phases[:2] == [("apply_events",), ("customers", "raise_cases")]
+    assert phases[:3] == [("record_closed_week",), ("apply_events",),
+                          ("management", "run_processes")]
     assert ("serve_cases",) in phases and phases[-1] == ("record",)
     assert len(phases) == len(set(phases)) >= 15
 

@@ -10,9 +10,10 @@ from sim.model import WorkplaceModel
 from sim.runner import simulate
 from sim.scenario import load
 from sim.validation import multitask
-from tests.conftest import SMALL
+from tests.conftest import ISOLATED, SMALL
 
 SEEDS = range(10)
+
 
 
 def _custom(**weights) -> dict:
@@ -59,10 +60,10 @@ def test_learned_effort_converges_to_the_holmstrom_milgrom_limit():
     mean κ²)) and the unmeasured tasks get no effort."""
     model, weeks = multitask.learned_effort(0.3, 1.0, multitask.LIMIT["effort_temperature"],
                                             seed=2)
-    emp = model.employees
+    emp, on = model.employees, model.employees.active_rows
     assert weeks < multitask.MAX_WEEKS
-    assert np.abs(emp.effort - multitask.closed_form(model, 0.3, 1.0)).max() < 1e-3
-    assert (emp.effort[:, None] * emp.choice)[:, [CARE, HELP, LEARN]].max() < 1e-3
+    assert np.abs(emp.effort - multitask.closed_form(model, 0.3, 1.0))[on].max() < 1e-3
+    assert (emp.effort[:, None] * emp.choice)[on][:, [CARE, HELP, LEARN]].max() < 1e-3
 
 
 def test_returns_stay_at_the_prior_when_learning_is_off():
@@ -85,10 +86,12 @@ def test_a_larger_bonus_pool_raises_the_speed_share_under_a_throughput_kpi():
 
 def test_a_noisier_satisfaction_survey_lowers_learned_care():
     """Paid on customer satisfaction alone, people learn to give less care when the survey is
-    noisier (noise blurs what care earns): median paired drop ≥ 0.01 over ten seeds."""
+    noisier (noise blurs what care earns): median paired drop ≥ 0.01 over ten seeds, with the
+    firm's own responses held still (staffing and process errors add noise of their own to
+    what care earns, which shrinks the effect in the full firm; docs/model.md §7.2)."""
     scheme = _custom(emp_w_customer_satisfaction=1.0)
     noisy, clear = _paired({**scheme, "survey_noise": 1.0}, {**scheme, "survey_noise": 0.0},
-                           "effort_care", steps=260)
+                           "effort_care", steps=260, firm={**SMALL, **ISOLATED})
     assert np.median(clear - noisy) >= 0.01
     assert wilcoxon(clear - noisy, alternative="greater").pvalue < 0.01
 

@@ -3,7 +3,7 @@
 import numpy as np
 
 from sim.model import WorkplaceModel
-from tests.conftest import SMALL, run_model, small
+from tests.conftest import ISOLATED, SMALL, run_model, small
 
 
 def test_no_demand_means_no_cases():
@@ -81,7 +81,7 @@ def test_loss_pressure_keeps_owners_of_a_loss_making_firm_pressing():
     pressure settles at the required return (below the threshold: no cut); with it, the
     loss itself is pressure and the budget is cut."""
     losing = {"price": 60.0, "required_return": 0.08, "pressure_threshold": 0.1,
-              "owner_patience": 0.0}
+              "owner_patience": 0.0, **ISOLATED}
     _, off = small(104, loss_pressure=0.0, **losing)
     _, on = small(104, loss_pressure=2.0, **losing)
     second_year = slice(52, None)
@@ -194,7 +194,7 @@ def test_contagion_makes_where_the_firm_ends_depend_on_its_past():
 
     def end(first: float, contagion: float, seed: int) -> float:
         model = WorkplaceModel(seed=seed, **{**params, "engagement_contagion": contagion,
-                                             "meeting_hours": first})
+                                             "meeting_hours": first, **ISOLATED})
         for week in range(520):
             if week == 260:
                 model.set_params(meeting_hours=6.0)

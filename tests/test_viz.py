@@ -119,11 +119,11 @@ def test_size_and_seed_wait_for_reset():
     session = small_session()
     session.set_param("n_employees", 64)
     session.set_seed(7)
-    assert session.runs[0].model.employees.n == SMALL["n_employees"]
+    assert session.runs[0].model.p["n_employees"] == SMALL["n_employees"]
     assert session.pending_reset() == ["n_employees", "seed"]
     assert session.values()["n_employees"] == 64
     session.reset()
-    assert session.runs[0].model.employees.n == 64
+    assert session.runs[0].model.p["n_employees"] == 64
     assert session.seed == 7
     assert session.pending_reset() == []
     assert "n_employees" in SIZE_PARAMS

@@ -41,13 +41,14 @@ if TYPE_CHECKING:
 SPEED, CARE, HELP, LEARN = range(len(TASKS))
 
 
-def solve_probability(p: dict, care_share: Any, effort: Any, knowledge: Any, fit: Any) -> Any:
+def solve_probability(p: dict, care_share: Any, effort: Any, knowledge: Any, fit: Any,
+                      difficulty: float) -> Any:
     """Chance a closure solves the case: σ(b_care · a_care · E + b_know · knowledge
     + b_fit · fit − difficulty), for employees, consultants and the alignment target alike
-    (arrays or numbers)."""
+    (arrays or numbers; `difficulty` as the processes make it, `Management`)."""
     quality = (p["care_quality_effect"] * care_share * effort
                + p["knowledge_quality_effect"] * knowledge
-               + p["fit_quality_effect"] * fit - p["case_difficulty"])
+               + p["fit_quality_effect"] * fit - difficulty)
     return sigmoid(quality)
 
 
@@ -85,7 +86,13 @@ class Employee(RowAgent):
 
 
 class Employees:
-    """All employee positions as arrays; a vacant position has no agent until it is filled."""
+    """All employee positions as arrays; a vacant position has no agent until it is filled.
+
+    Each team has `slots` positions: the `team_size` it starts with and room to grow by
+    `max_staff_growth`. A position is funded (budgeted) or closed; a funded one is filled or
+    vacant (being recruited). The workforce plan (`sim.firm.Workforce`) opens and closes
+    positions and lays people off; the rest of the model sees only who is present.
+    """
 
     mgr_comfort, mgr_confidence = count_views("mgr_counts")
     edge_comfort, edge_confidence = count_views("edge_counts")
@@ -94,23 +101,36 @@ class Employees:
         self.model = model
         p = model.p
         rng = model.rng
-        n, nf, size = p["n_employees"], len(FUNCTIONS), p["team_size"]
-        self.n = n
-        self.team = np.arange(n) // size
-        self.n_teams = int(self.team.max()) + 1
-        self.team_size_max = size
-        self.hire_function = np.arange(n) % size % nf
+        people, nf, size = p["n_employees"], len(FUNCTIONS), p["team_size"]
+        self.n_teams = -(-people // size)
+        self.slots = int(np.ceil(size * (1.0 + p["max_staff_growth"])))  # positions per team
+        n = self.n = self.n_teams * self.slots
+        self.team = np.arange(n) // self.slots
+        self.team_size_max = self.slots
+        local = np.arange(n) - self.team * self.slots
+        self.hire_function = local % nf
         self.role = self.hire_function.copy()
-        self.active = np.ones(n, dtype=bool)
+        # the starting positions: team_size in each team (the rest in the last one)
+        starting = np.where(self.team == self.n_teams - 1, people - (self.n_teams - 1) * size,
+                            size)
+        self.funded = local < starting
+        self.active = self.funded.copy()
         self.vacancy_timer = np.zeros(n, dtype=np.int64)
+        self.layoffs = 0
+        self.layoff_shadow = 0.0  # a year's memory of the share laid off (Trevor & Nyberg)
+        # the starting staff as a long-run firm has them: tenures about exponential, and
+        # skill in the hire function risen with tenure above a newcomer's
+        years = np.minimum(rng.exponential(p["initial_tenure_years"], n), 40.0)
+        self.tenure = np.floor(years * WEEKS_PER_YEAR)
         self.skill = rng.uniform(0.0, p["secondary_skill_max"], size=(n, nf))
-        main_skill = rng.normal(p["initial_skill"], p["initial_skill_sd"], n)
+        grown = p["new_hire_skill"] + p["initial_skill_gain"] * (
+            1.0 - np.exp(-years / p["initial_skill_years"]))
+        main_skill = grown + p["initial_skill_sd"] * rng.standard_normal(n)
         self.skill[np.arange(n), self.hire_function] = clip(main_skill, 0.05, 1)
         self.passion = rng.uniform(p["passion_min"], 1.0, size=(n, nf))
         self.reputation = self.skill * 0.8
         self.disposition = rng.normal(0.0, p["engagement_disposition_sd"], n)
         self.engagement = clip(sigmoid(p["engagement_bias"] + self.disposition), 0, 1)
-        self.tenure = rng.integers(0, 520, n).astype(float)
         self.level = np.zeros(n)
         self.beliefs = random_beliefs(rng, n, p["march_dimensions"])
         self.knowledge = np.zeros(n)
@@ -144,7 +164,8 @@ class Employees:
         self.raise_value = np.zeros(n)  # a year of this week's raise, where raises follow work
         self._build_network(rng, p["cross_team_ties"])
         self._team_blocks()
-        self.agents: list[Employee | None] = [Employee(model, i) for i in range(n)]
+        self.agents: list[Employee | None] = [
+            Employee(model, i) if self.active[i] else None for i in range(n)]
         self._membership_changed()
         self.refresh_trust()
         self.update_levels()
@@ -157,15 +178,12 @@ class Employees:
 
         Stored as directed edges (src trusts dst), each with comfort and confidence counts.
         """
-        n, team = self.n, self.team
-        size = self.model.p["team_size"]
+        n, team, size = self.n, self.team, self.slots
         local = np.arange(n) - team * size
         src_parts, dst_parts = [], []
         for offset in range(1, size):  # teammates: the other positions of the same team
-            dst = team * size + (local + offset) % size
-            ok = dst < n
-            src_parts.append(np.arange(n)[ok])
-            dst_parts.append(dst[ok])
+            src_parts.append(np.arange(n))
+            dst_parts.append(team * size + (local + offset) % size)
         if ties > 0 and self.n_teams > 1:
             src = np.repeat(np.arange(n), ties)
             dst = rng.integers(0, n, size=src.size)
@@ -328,7 +346,8 @@ class Employees:
         """Share of the week lost to meetings and process, relieved by trust (speed of trust)."""
         p = self.model.p
         trust = 0.5 * (self.manager_trust + self._peer_out)
-        load = p["meeting_hours"] / p["working_hours"] + p["process_overhead"]
+        management = self.model.management
+        load = management.meeting_hours / p["working_hours"] + management.process_overhead
         relieved = load * (1.0 - p["trust_overhead_relief"] * trust)
         return clip(relieved, 0.0, 0.95, out=relieved)
 
@@ -352,7 +371,8 @@ class Employees:
         closures = p["case_capacity"] * shares[:, SPEED] * effort * fit * boost
         closures *= a
         self.closures = closures
-        self.solve_prob = solve_probability(p, shares[:, CARE], effort, self.knowledge, fit)
+        self.solve_prob = solve_probability(p, shares[:, CARE], effort, self.knowledge, fit,
+                                            self.model.management.case_difficulty)
 
     def record_throughput(self, used: np.ndarray) -> None:
         """Closures actually made: each person's capacity times the share of their team and
@@ -427,11 +447,14 @@ class Employees:
         role = self.role_index()  # flat (person, function) indices
         target = (self._row_base + np.argmax(self.passion, axis=1)) if p["customized_work"] \
             else role
-        learn = p["learning_rate"] * self.shares[:, LEARN] * self.effort * (1.0 - cut)
+        development = model.management.development  # more under pressure if people are invested in
+        learn = (p["learning_rate"] * development * self.shares[:, LEARN] * self.effort
+                 * (1.0 - cut))
         gain = np.zeros(skill.size)
         gain[target] += learn * (1.0 - skill.take(target))
         best = self._team_best_skill().take(self.team * skill.shape[1] + self.role)
-        gain[role] += p["mentoring"] * np.maximum(0.0, best - skill.take(role))
+        gain[role] += (p["mentoring"] * development
+                       * np.maximum(0.0, best - skill.take(role)))
         unpractised = np.ones(skill.size, dtype=bool)
         unpractised[role] = False
         unpractised[target] = False
@@ -551,7 +574,7 @@ class Employees:
         team = self.team
         purpose = model.team_satisfaction[team]
         overload = clip(model.team_load[team] - 1.0, 0.0, 1.0)
-        meetings = p["meeting_hours"] / p["working_hours"]
+        meetings = model.management.meeting_hours / p["working_hours"]
         drive = (p["engagement_bias"] + self.disposition
                  + p["fairness_effect"] * fairness
                  + p["trust_effect"] * (trust_mgr - 0.5)
@@ -569,17 +592,23 @@ class Employees:
 
     # --- phase 8: turnover ------------------------------------------------------------------
     def turnover(self) -> None:
-        """Quit with hazard h0·exp(κ (outside − inside)); forced exits at the annual review;
+        """Quit with hazard h0·exp(κ (outside − inside) + layoff_quit_effect · shadow), the
+        shadow a year's memory of the share laid off; forced exits at the annual review;
         skilled leavers may consult; vacancies are filled after the hiring lag."""
         model, p, rng = self.model, self.model.p, self.model.rng
         a = self.active
+        self.layoffs = 0  # this week's (the workforce review, later in the week, may lay off)
+        self.layoff_shadow *= 1.0 - 1.0 / WEEKS_PER_YEAR
         best_skill = row_max(self.skill)
         w = p["outside_reputation_weight"]
         outside = p["outside_skill_value"] * (
             (1.0 - w) * best_skill + w * self.reputation.take(self.role_index()) - 0.5)
         inside = (self.pay / p["wage"] - 1.0) + (self.engagement - 0.5) + p[
             "trust_retention"] * (self.manager_trust - 0.5)
-        hazard = p["quit_base"] * np.exp(p["quit_sensitivity"] * (outside - inside))
+        gap = p["quit_sensitivity"] * (outside - inside)
+        if self.layoff_shadow:
+            gap = gap + p["layoff_quit_effect"] * self.layoff_shadow
+        hazard = p["quit_base"] * np.exp(gap)
         quitting = a & (rng.random(self.n) < hazard)
         dismissed = np.zeros(self.n, dtype=bool)
         if p["forced_exit_share"] > 0 and is_annual_review(model.week):
@@ -612,7 +641,7 @@ class Employees:
         if rows.size == 0:
             return
         self.active[rows] = False
-        self.vacancy_timer[rows] = self.model.p["hiring_lag_weeks"]
+        self.vacancy_timer[rows] = self.model.p["hiring_lag_weeks"]  # if the post stays open
         for row in rows.tolist():
             self.agents[row].remove()
             self.agents[row] = None
@@ -620,12 +649,57 @@ class Employees:
         if refresh:
             self._people_changed()
 
+    # --- the workforce plan's verbs ---------------------------------------------------------
+    def open_positions(self, rows: np.ndarray) -> None:
+        """Fund closed positions: they are recruited for, and filled after the hiring lag."""
+        rows = rows[~self.funded[rows]]
+        self.funded[rows] = True
+        self.vacancy_timer[rows] = self.model.p["hiring_lag_weeks"]
+
+    def close_positions(self, rows: np.ndarray) -> None:
+        """Stop recruiting for vacant positions (a hiring freeze, or a team too large for its
+        work): they stay empty until opened again."""
+        self.funded[rows[~self.active[rows]]] = False
+
+    def lay_off(self, rows: np.ndarray) -> None:
+        """People are laid off and their positions closed. The survivors react (Brockner et
+        al. 1987; Trevor & Nyberg 2008): each loses trust in management (bad comfort and
+        confidence evidence, layoff_trust_hit per unit of the share laid off) and engagement
+        (layoff_engagement_hit per unit of the share), and the share joins the year's memory
+        that raises quitting."""
+        rows = rows[self.active[rows]]
+        if rows.size == 0:
+            return
+        p = self.model.p
+        share = rows.size / max(self.headcount, 1)
+        self.funded[rows] = False
+        self.leave(rows, refresh=True)
+        self.layoffs += int(rows.size)
+        self.layoff_shadow += share
+        survivors = self.active_rows
+        hit = p["layoff_trust_hit"] * share
+        self.mgr_counts[survivors, 1] += hit
+        self.mgr_counts[survivors, 3] += hit
+        self.manager_trust = self.trust_in_manager()
+        self.engagement[survivors] = np.maximum(
+            0.0, self.engagement[survivors] - p["layoff_engagement_hit"] * share)
+
+    @property
+    def positions(self) -> int:
+        """Funded positions (filled or being recruited for)."""
+        return int(np.count_nonzero(self.funded))
+
+    @property
+    def vacancies(self) -> int:
+        """Funded positions nobody holds yet."""
+        return int(np.count_nonzero(self.funded & ~self.active))
+
     def fill_vacancies(self, refresh: bool = True) -> None:
         """Count down vacancies and hire into those that are due; a budget cut slows the count
         (each vacancy advances with chance 1 − cut: a full cut is a hiring freeze)."""
         model = self.model
         self.hires = 0
-        vacant = ~self.active
+        vacant = self.funded & ~self.active
         if not vacant.any():
             return
         advance = vacant & (model.rng.random(self.n) >= model.finance.budget_cut)

@@ -45,12 +45,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("claims", help="check the scenarios' stated claims over paired seeds",
                        description="Run every claim stated in the scenario files (or in the "
                        "named scenarios) over its paired seeds and print a Markdown table: "
-                       "medians, effect, Wilcoxon p and whether it held. Exit code 1 if one "
-                       "did not hold. Runs are kept in a results folder and reused.")
+                       "medians, effect, Wilcoxon p and the verdict (held, not held, or "
+                       "inconclusive when the seeds are too few to reach p < 0.01). A claim "
+                       "that does not hold is a finding, not an error: the exit code is 1 "
+                       "only with --strict. Runs are kept in a results folder and reused.")
     p.add_argument("scenarios", nargs="*", metavar="SCENARIO",
                    help="only the claims of these scenarios (default: all)")
     p.add_argument("--seeds", type=int, metavar="N",
                    help="seeds per claim instead of each claim's own number")
+    p.add_argument("--strict", action="store_true",
+                   help="exit 1 when a claim does not hold (default: only errors fail)")
+    p.add_argument("--json", action="store_true", help="print the verdicts as JSON")
     add_batch_options(p, DEFAULT_RESULTS)
     p.set_defaults(handler=handle)
 
@@ -71,8 +76,16 @@ def handle(args: argparse.Namespace) -> int:
     verdicts = claims.check(stated, args.workers, progress=not args.quiet, seeds=args.seeds,
                             results=args.results or DEFAULT_RESULTS, fresh=args.fresh,
                             announce=say(args))
-    print(claims.markdown_table(verdicts))
     failed = [v for v in verdicts if not v.held]
-    print(f"\n{len(verdicts) - len(failed)} of {len(verdicts)} claims held "
-          f"(paired Wilcoxon p < {claims.ALPHA:g} and the stated effect)")
-    return 1 if failed else 0
+    if args.json:
+        import json
+
+        print(json.dumps([v.as_json() for v in verdicts], indent=2, allow_nan=False))
+    else:
+        print(claims.markdown_table(verdicts))
+        open_ = sum(v.status == "inconclusive" for v in verdicts)
+        print(f"\n{len(verdicts) - len(failed)} of {len(verdicts)} claims held "
+              f"(paired Wilcoxon p < {claims.ALPHA:g} and the stated effect)"
+              + (f"; {open_} inconclusive (too few seeds to reach p < {claims.ALPHA:g})"
+                 if open_ else ""))
+    return 1 if failed and args.strict else 0

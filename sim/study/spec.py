@@ -23,7 +23,7 @@ from sim import scenario as scenarios
 from sim.errors import InputError
 from sim.files import read_toml
 from sim.incentives import PRESETS
-from sim.measures import REPORTERS, SUMMARY_KEYS
+from sim.measures import DERIVED, REPORTERS, SUMMARY_KEYS
 from sim.params import PARAMS, Param, check_values, suggest
 
 EXPERIMENT_DIR = Path(
@@ -37,7 +37,7 @@ SPEC_KEYS = ("name", "title", "description", "question", "scenario", "steps", "s
 DESIGN_KEYS = ("kind", "n", "levels", "second_order")
 RANGE_KEYS = ("low", "high", "levels")
 #: Outcomes only the last-year summary has (rates over the last 52 weeks).
-LAST_YEAR_ONLY = ("annual_quit_rate", "annual_churn_rate")
+LAST_YEAR_ONLY = DERIVED  # rates over the last year, not weekly measures
 DEFAULT_MORRIS_LEVELS = 4
 #: A spec's name names its results folder: letters, digits, _ and -, nothing path-like.
 NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}")

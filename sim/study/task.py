@@ -90,11 +90,12 @@ def perform(task: RunTask) -> RunRecord:
             raise RuntimeError(f"failure requested by {FAIL_ENV} for run {task.run_id}")
         extra = {"events": task.events} if task.events else {}
         _, frame = simulate(dict(task.params), task.seed, task.steps, **extra)
-        if task.outcomes:
-            summary = summarize(frame, "sweep", task.seed)
-            for measure, stats in task.outcomes.items():
-                for stat in stats:
-                    record.outcomes[f"{stat}.{measure}"] = summary[stat][measure]
+        summary = summarize(frame, "sweep", task.seed)
+        record.outcomes["failed"] = summary["failed"]  # every run says whether the firm failed
+        record.outcomes["failed_week"] = summary["failed_week"]
+        for measure, stats in task.outcomes.items():
+            for stat in stats:
+                record.outcomes[f"{stat}.{measure}"] = summary[stat][measure]
         if task.series is None or task.series:
             every = task.record_every
             kept = frame.iloc[every - 1::every]

@@ -59,7 +59,9 @@ LIMIT = {
     "learning_rate": 0.0, "mentoring": 0.0, "skill_decay": 0.0, "passion_growth": 0.0,
     "level_pay_step": 0.0, "quit_base": 0.0, "churn_base": 0.0, "base_inflow": 0.0,
     "word_of_mouth": 0.0, "case_rate": 5.0, "cost_cutting": 0.0, "profit_share_rate": 0.0,
-    "employee_equity_share": 0.0, "help_strength": 0.0,
+    "employee_equity_share": 0.0, "help_strength": 0.0, "staffing": False,
+    "insolvency": False, "spinup_weeks": 0, "process_error_effect": 0.0,
+    "process_misfit_overhead": 0.0, "process_aging": 0.0,
     "employee_scheme": "custom", "manager_scheme": "custom",
     **{f"emp_w_{m}": 0.0 for m in MEASURES}, "emp_w_throughput": 1.0,
 }
@@ -74,13 +76,14 @@ def learned_effort(bonus_share: float, cost: float, temperature: float, seed: in
                                          "effort_cost": cost,
                                          "effort_temperature": temperature})
     emp = model.employees
-    before = emp.effort.copy()
+    before = emp.effort[emp.active_rows].copy()
     for week in range(1, max_weeks + 1):
         model.step()
         if week % CHECK_EVERY == 0:
-            if np.abs(emp.effort - before).max() < SETTLED:
+            now = emp.effort[emp.active_rows]
+            if np.abs(now - before).max() < SETTLED:
                 return model, week
-            before = emp.effort.copy()
+            before = now.copy()
     return model, max_weeks
 
 
@@ -89,7 +92,9 @@ def closed_form(model: WorkplaceModel, bonus_share: float, cost: float) -> np.nd
     e_i = κ_i √(β / (c · mean κ²)), κ_i the closures a unit of speed effort gives."""
     emp = model.employees
     kappa = model.p["case_capacity"] * emp.fit()
-    return kappa * np.sqrt(bonus_share / (cost * np.mean(kappa**2)))
+    present = kappa[emp.active_rows]
+    return np.where(emp.active, kappa * np.sqrt(bonus_share / (cost * np.mean(present**2))),
+                    0.0)
 
 
 def validate(settings: Settings) -> Validation:
@@ -101,13 +106,14 @@ def validate(settings: Settings) -> Validation:
     for cost, beta in itertools.product(COSTS, BONUS_SHARES):
         model, weeks = learned_effort(beta, cost, LIMIT["effort_temperature"], settings.seed)
         emp = model.employees
-        formula = closed_form(model, beta, cost)
-        effort = emp.effort[:, None] * emp.choice
-        rate = emp.returns[:, SPEED]
+        on = emp.active_rows
+        formula = closed_form(model, beta, cost)[on]
+        effort = (emp.effort[:, None] * emp.choice)[on]
+        rate = emp.returns[on, SPEED]
         rows.append({"beta": beta, "c": cost, "weeks": weeks,
-                     "formula_e": float(formula.mean()), "model_e": float(emp.effort.mean()),
-                     "gap_e": float(np.abs(emp.effort - formula).max()),
-                     "gap_rate": float(np.abs(emp.effort - rate / cost).max()),
+                     "formula_e": float(formula.mean()), "model_e": float(emp.effort[on].mean()),
+                     "gap_e": float(np.abs(emp.effort[on] - formula).max()),
+                     "gap_rate": float(np.abs(emp.effort[on] - rate / cost).max()),
                      "model_unmeasured": float(effort[:, CARE].max()),
                      "model_other": float(np.delete(effort, [SPEED, CARE], axis=1).max())})
     out.tables["table"] = rows
@@ -124,7 +130,8 @@ def validate(settings: Settings) -> Validation:
     for beta in SOFT_BONUS:
         model, _ = learned_effort(beta, 1.0, SOFT_TEMPERATURE, settings.seed, SOFT_WEEKS)
         soft.append({"beta": beta, "tau": SOFT_TEMPERATURE,
-                     "model_share_unmeasured": float(model.employees.choice[:, CARE].mean()),
+                     "model_share_unmeasured": float(
+                         model.employees.choice[model.employees.active_rows, CARE].mean()),
                      "hm_limit": 0.0 if beta > 0 else 0.25})
     out.tables["softer_choice"] = soft
     out.notes["softer_choice"] = (

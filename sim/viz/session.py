@@ -57,8 +57,8 @@ class Run:
 
     @property
     def week(self) -> int:
-        """Weeks simulated so far."""
-        return self.model.steps
+        """Weeks simulated so far (after the spin-up)."""
+        return self.model.week
 
     def step(self, weeks: int = 1) -> None:
         """Simulate `weeks` more weeks."""
