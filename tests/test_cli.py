@@ -46,6 +46,10 @@ def test_run_prints_a_table(tmp_path, capsys):
         (["run", "baseline", "--set", "autonomy=3"], "autonomy = 3.0 is not allowed"),
         (["run", "baseline", "--set", "autonomy"], "expected name=value"),
         (["run", "baseline", "--steps", "0"], "--steps 0"),
+        (["run", "baseline", "--set", "meeting_hours=4", "--set", "meeting_hours=5"],
+         "--set 'meeting_hours=5': meeting_hours is already set; give each parameter once"),
+        (["run", "baseline", "--set", "n_employees=1_00"], "n_employees = '1_00' is not allowed"),
+        (["run", "baseline", "--set", "wage=1e309"], "wage = '1e309' is not allowed"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(argv, message, capsys):

@@ -28,6 +28,8 @@ def parse_sets(pairs: list[str]) -> dict:
             raise InputError(f"--set {pair!r}: expected name=value, e.g. --set meeting_hours=4")
         if name not in PARAMS:
             raise InputError(f"--set {pair!r}: unknown parameter {name!r}; {suggest(name)}")
+        if name in values:
+            raise InputError(f"--set {pair!r}: {name} is already set; give each parameter once")
         values[name] = PARAMS[name].parse(text, f"--set {name}")
     return values
 
