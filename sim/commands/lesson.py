@@ -27,16 +27,22 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    """Build and write the handout."""
-    from sim import lesson
+    """Check the input and the destination, build and write the handout."""
+    from sim import lesson, scenario
+    from sim.runner import check_out_file
 
     if args.seeds < 1:
         raise InputError(f"--seeds {args.seeds}: expected an integer ≥ 1")
     if args.workers is not None and args.workers < 1:
         raise InputError(f"--workers {args.workers}: expected an integer ≥ 1")
-    if args.out and not args.out.endswith((".html", ".htm")):
-        raise InputError(f"--out {args.out}: expected a file name ending in .html")
-    path = lesson.write(args.scenario, args.out, args.seeds, args.workers,
-                        progress=sys.stderr.isatty())
+    out = args.out or f"results/lessons/{scenario.load(args.scenario).name}.html"
+    check_out_file(out, "--out" if args.out else "output file", "a file name ending in .html")
+    if not out.endswith((".html", ".htm")):
+        raise InputError(f"--out {out}: expected a file name ending in .html")
+    try:
+        path = lesson.write(args.scenario, out, args.seeds, args.workers,
+                            progress=sys.stderr.isatty())
+    except OSError as exc:
+        raise InputError(f"--out {out}: cannot write the handout ({exc.strerror})") from None
     print(f"wrote {path}")
     return 0
