@@ -56,6 +56,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _terminate(_number: int, _frame: object) -> None:
+    """SIGTERM: stop our worker processes too (Ctrl-C reaches them from the terminal, SIGTERM
+    only us), so that a process pool does not finish its queue first; then unwind."""
+    import multiprocessing
+
+    for child in multiprocessing.active_children():
+        child.terminate()
     raise Terminated
 
 
