@@ -156,10 +156,11 @@ def locate_toml(name_or_path: str | os.PathLike, folder: Path, kind: str) -> Pat
     text = str(name_or_path)
     path = Path(text)
     if is_path(text):
-        if path.is_dir():
+        found = file_kind(path, f"{kind} file {text}")
+        if found == "folder":
             raise InputError(f"{kind} file {text} is a folder; expected a {kind} name or a "
                              ".toml file")
-        if not path.is_file():
+        if found is None:
             raise InputError(f"{kind} file {text} does not exist")
         return path
     candidate = folder / f"{text}.toml"
@@ -167,6 +168,17 @@ def locate_toml(name_or_path: str | os.PathLike, folder: Path, kind: str) -> Pat
         names = ", ".join(sorted(p.stem for p in folder.glob("*.toml"))) or "(none)"
         raise InputError(f"unknown {kind} {text!r}; available: {names}")
     return candidate
+
+
+def file_kind(path: Path, where: str) -> str | None:
+    """"file", "folder" or None (nothing there); a path that cannot be looked at (too long,
+    a folder on the way that may not be read) is an InputError saying why."""
+    try:
+        if path.is_file():
+            return "file"
+        return "folder" if path.is_dir() else None
+    except OSError as exc:
+        raise InputError(f"{where}: cannot be reached ({exc.strerror})") from None
 
 
 def is_path(text: str) -> bool:
@@ -312,16 +324,17 @@ def _extended_file(where: str, extends: str, path: Path | None) -> Path:
             raise InputError(f"{where}: extends = {extends!r} is not allowed; no such scenario; "
                              f"expected a scenario name ({names}) or a path to a .toml file")
         return SCENARIO_DIR / f"{extends}.toml"
-    if not extends.endswith(".toml"):
+    if not extends.endswith(".toml") or not extends.isprintable():
         raise InputError(f"{where}: extends = {extends!r} is not allowed; expected a scenario "
                          "name or a path to a .toml file")
     if path is None:
         raise InputError(f"{where}: extends = {extends!r} is not allowed here; a file with no "
                          "folder (an upload) may extend a library scenario by name only")
     target = path.parent / extends
-    if not target.is_file():
+    found = file_kind(target, f"{where}: extends = {extends!r}")
+    if found != "file":
         raise InputError(f"{where}: extends = {extends!r} is not allowed; {target} "
-                         + ("is a folder" if target.is_dir() else "does not exist")
+                         + ("is a folder" if found else "does not exist")
                          + " (a path is read relative to this file's folder)")
     return target
 
