@@ -11,7 +11,8 @@ For each value v of the lever and each seed it runs three ten-year histories of 
 It prints the mean engagement of the present employees at the end of each. Where the
 model has a tipping point the "from low" and "from high" ends differ at the same v: which
 state a team is in depends on where it came from. Changing the lever mid-run is what the
-visualizer's controls do (`WorkplaceModel.set_params`).
+visualizer's controls do (`WorkplaceModel.set_params`). The runs go to the batch engine's
+process pool (`--workers`, else ALIGNED_WORKERS, else every core; a progress bar on stderr).
 
     python experiments/hysteresis.py                                   # contagion 6
     python experiments/hysteresis.py --set engagement_contagion=0     # no contagion
@@ -28,6 +29,8 @@ from sim import scenario as scenarios
 from sim.errors import InputError
 from sim.model import WorkplaceModel
 from sim.params import check_values
+from sim.study.executors import run_all
+from sim.study.workers import default_workers
 
 
 def end_engagement(params: dict, lever: str, first: float, then: float, weeks: int,
@@ -43,6 +46,11 @@ def end_engagement(params: dict, lever: str, first: float, then: float, weeks: i
     return float(emp.engagement[emp.active_rows].mean())
 
 
+def end_engagement_job(job: tuple) -> float:
+    """`end_engagement` of one (params, lever, first, then, weeks, seed), in a worker."""
+    return end_engagement(*job)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("scenario", nargs="?", default="contagious_engagement")
@@ -53,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--weeks", type=int, default=260)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3])
     parser.add_argument("--set", nargs="+", default=[], metavar="NAME=VALUE")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="worker processes (default: ALIGNED_WORKERS, else every core)")
     args = parser.parse_args(argv)
     try:
         params = dict(scenarios.load(args.scenario).params)
@@ -65,18 +75,22 @@ def main(argv: list[str] | None = None) -> int:
             check_values({args.lever: v}, "--lever")
         if args.weeks < 1:
             raise InputError(f"--weeks {args.weeks}: expected at least 1")
+        default_workers(args.workers)
     except (InputError, ValueError) as exc:
         print(f"hysteresis: {exc}", file=sys.stderr)
         return 2
     print(f"{args.scenario} {' '.join(args.set)}: mean engagement after {args.weeks} weeks at "
           f"{args.lever} = low/high/v, then {args.weeks} at v; seeds {args.seeds}")
     print(f"  {args.lever:>14} {'from low':>22} {'from high':>22} {'fresh':>22}")
+    jobs = [(params, args.lever, first, v, args.weeks, s) for v in args.values
+            for first in (args.low, args.high, v) for s in args.seeds]
+    ends = iter(run_all(end_engagement_job, jobs, args.workers, progress=True,
+                        desc="hysteresis"))
     for v in args.values:
         cells = []
-        for first in (args.low, args.high, v):
-            ends = [end_engagement(params, args.lever, first, v, args.weeks, s)
-                    for s in args.seeds]
-            cells.append(f"{np.mean(ends):.2f} ({min(ends):.2f}-{max(ends):.2f})")
+        for _ in range(3):  # from low, from high, fresh
+            found = [next(ends) for _ in args.seeds]
+            cells.append(f"{np.mean(found):.2f} ({min(found):.2f}-{max(found):.2f})")
         print(f"  {v:>14g} " + " ".join(f"{c:>22}" for c in cells))
     return 0
 

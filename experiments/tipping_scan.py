@@ -2,11 +2,12 @@
 
 Usage:
     python experiments/tipping_scan.py SCENARIO LEVER V1 V2 ... [--seeds 0 1 2 3 4]
-        [--steps 520] [--jobs 2] [--measures customers profit ...] [--per-seed]
+        [--steps 520] [--workers N] [--measures customers profit ...] [--per-seed]
         [--set NAME=VALUE ...]
 
-Runs SCENARIO (a name in scenarios/ or a path) once per lever value and seed, in at most
-`--jobs` processes, and prints for each value the mean, standard deviation, minimum and
+Runs SCENARIO (a name in scenarios/ or a path) once per lever value and seed on the batch
+engine's process pool (`--workers`, else ALIGNED_WORKERS, else every core; a progress bar
+on stderr), and prints for each value the mean, standard deviation, minimum and
 maximum across seeds of each outcome: the last-year mean (weeks 469-520 of a ten-year run)
 of customers, customer satisfaction, trust in managers, engagement, headcount, profit (k$
 a week), budget cut and the annual quit rate. `--per-seed` also prints every seed's value.
@@ -53,7 +54,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from itertools import product
 
 import numpy as np
@@ -63,7 +63,8 @@ from sim import scenario as scenarios
 from sim.errors import InputError
 from sim.measures import REPORTERS
 from sim.params import check_values
-from sim.sweep import limit_threads
+from sim.study.executors import run_all
+from sim.study.workers import default_workers
 
 ANNUAL_RATES = ("annual_quit_rate", "annual_churn_rate")  # in the summary, not weekly measures
 MEASURES = ("customers", "customer_satisfaction", "trust_employee_manager", "engagement_mean",
@@ -82,17 +83,16 @@ def one_run(job: tuple) -> tuple[float, int, dict]:
 
 
 def scan(scenario: str, fixed: dict[str, float], lever: str, values: list[float],
-         seeds: list[int], steps: int, jobs: int,
-         measures: tuple[str, ...]) -> dict[str, np.ndarray]:
+         seeds: list[int], steps: int, workers: int | None,
+         measures: tuple[str, ...], progress: bool = True) -> dict[str, np.ndarray]:
     """Outcome arrays of shape (len(values), len(seeds)) per measure."""
     tasks = [(scenario, fixed, lever, v, s, steps, measures)
              for v, s in product(values, seeds)]
     table = {m: np.full((len(values), len(seeds)), np.nan) for m in measures}
-    with ProcessPoolExecutor(max_workers=jobs, initializer=limit_threads) as pool:
-        for value, seed, out in pool.map(one_run, tasks):
-            i, j = values.index(value), seeds.index(seed)
-            for m in measures:
-                table[m][i, j] = out[m]
+    for value, seed, out in run_all(one_run, tasks, workers, progress, desc="scan"):
+        i, j = values.index(value), seeds.index(seed)
+        for m in measures:
+            table[m][i, j] = out[m]
     return table
 
 
@@ -145,9 +145,10 @@ def checked_inputs(args: argparse.Namespace) -> dict[str, float]:
     unknown = [m for m in args.measures if m not in known]
     if unknown:
         raise InputError(f"--measures: unknown measure {unknown[0]!r}; known: {', '.join(known)}")
-    if args.steps < 52 or args.jobs < 1 or not args.seeds:
+    if args.steps < 52 or not args.seeds:
         raise InputError("--steps must be at least 52 (outcomes are last-year means), "
-                         "--jobs at least 1, and --seeds not empty")
+                         "and --seeds not empty")
+    default_workers(args.workers)
     return fixed
 
 
@@ -158,7 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("values", type=float, nargs="+")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--steps", type=int, default=520)
-    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--workers", "--jobs", type=int, default=None,
+                        help="worker processes (default: ALIGNED_WORKERS, else every core)")
     parser.add_argument("--measures", nargs="+", default=list(MEASURES))
     parser.add_argument("--per-seed", action="store_true")
     parser.add_argument("--set", nargs="+", default=[], metavar="NAME=VALUE",
@@ -172,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"scan: {args.scenario} {fixed or ''}, {args.lever} over {args.values}, seeds "
           f"{args.seeds}, {args.steps} weeks; last-year means (profit in k$/week)")
     table = scan(args.scenario, fixed, args.lever, args.values, args.seeds, args.steps,
-                 args.jobs, tuple(args.measures))
+                 args.workers, tuple(args.measures))
     report(args.lever, args.values, args.seeds, table, args.per_seed)
     return 0
 

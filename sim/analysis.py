@@ -15,7 +15,7 @@ import pandas as pd
 from scipy import stats
 
 if TYPE_CHECKING:
-    from sim.sweep import Design, Spec
+    from sim.study import Design, Spec
 
 CONFIDENCE = 0.95
 MAX_GROUPS = 12  # a factor with more values than this is not used to group distributions

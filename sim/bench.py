@@ -396,15 +396,10 @@ def _worker(argv: list[str]) -> None:
     print(json.dumps(result))
 
 
-def main(argv: list[str] | None = None) -> int:
-    """`python -m sim.bench [OPTIONS]`: the same as `aligned bench [OPTIONS]`."""
-    from sim.cli import main as cli_main
-
-    return cli_main(["bench", *(sys.argv[1:] if argv is None else argv)])
-
-
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] in ("firm", "boltzmann"):
-        _worker(sys.argv[1:])
-    else:
-        sys.exit(main())
+    # The benchmark's worker processes: `python -m sim.bench firm|boltzmann ARGS`. The
+    # benchmark itself is `aligned bench` (sim/commands/bench.py); this module does not
+    # import the command line, so that nothing imports in a circle.
+    if len(sys.argv) < 2 or sys.argv[1] not in ("firm", "boltzmann"):
+        sys.exit("usage: python -m sim.bench firm|boltzmann ARGS (a worker of `aligned bench`)")
+    _worker(sys.argv[1:])

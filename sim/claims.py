@@ -2,19 +2,16 @@
 claimed measure over its window, and hold it to a paired Wilcoxon test and a minimum effect.
 
 Runs are shared: every claim over the same scenario and seed reads one run, truncated to the
-claim's length (a run's first weeks do not depend on how long it goes on). Seeds run in a
-process pool; each run is seeded, so the results are the same on any number of workers.
+claim's length (a run's first weeks do not depend on how long it goes on). Runs go through
+the batch engine (`sim.study`): each is seeded, so the results are the same on any number of
+workers, and with a results folder they are kept there and reused by the next call.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import sys
-from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -146,80 +143,36 @@ def requests(claims: Iterable[Claim]) -> dict[RunKey, int]:
     return needed
 
 
-def default_workers() -> int:
-    """Worker processes: ALIGNED_WORKERS if set, else up to two (the project's budget)."""
-    env = os.environ.get("ALIGNED_WORKERS")
-    if env:
-        return max(1, int(env))
-    return max(1, min(2, os.cpu_count() or 1))
-
-
-def _simulate_frame(params: dict[str, Any], seed: int, steps: int,
-                    columns: tuple[str, ...] | None) -> pd.DataFrame:
-    """One run's time series (only `columns`, if given): the work of a pool worker."""
-    from sim.runner import simulate
-
-    _, frame = simulate(params, seed, steps)
-    return frame if columns is None else frame[list(columns)]
-
-
 def run_many(
     needed: dict[RunKey, int],
     workers: int | None = None,
     columns: Iterable[str] | None = None,
     progress: bool = False,
     desc: str = "runs",
+    results: str | os.PathLike | None = None,
+    fresh: bool = False,
+    announce: Callable[[str], None] | None = None,
 ) -> dict[RunKey, pd.DataFrame]:
-    """Run every requested (scenario, seed) for its weeks, in a process pool of `workers`.
+    """Run every requested (scenario, seed) for its weeks on the local pool of `workers`.
 
-    Scenarios whose effective parameters are identical (say `baseline` and a file that
-    restates a default) share one run per seed. Returns each request's time series (only
-    `columns` if given, to keep transfers small); it may be longer than requested.
+    Scenarios whose effective parameters and events are identical (say `baseline` and a
+    file that restates a default) share one run per seed. Returns each request's time
+    series (only `columns` if given); it may be longer than requested. With `results`, a
+    folder, runs found there are reused and new ones are kept there (`fresh` empties it).
     """
     from sim.incentives import resolve_params
+    from sim.study.cache import Request, run_frames
+    from sim.study.spec import events_of
 
-    workers = default_workers() if workers is None else max(1, workers)
-    cols = tuple(sorted(columns)) if columns is not None else None
     specs = {name: scenarios.load(name) for name, _ in needed}
-    signature = {name: _signature(resolve_params(spec.params, name))
-                 for name, spec in specs.items()}
-    params = {signature[name]: spec.params for name, spec in specs.items()}
-    unique: dict[tuple[Any, int], int] = {}
-    for (name, seed), steps in needed.items():
-        key = (signature[name], seed)
-        unique[key] = max(unique.get(key, 0), steps)
-    # Longest runs first, so the pool does not end waiting on one long run.
-    order = sorted(unique, key=lambda k: (-unique[k], k[1]))
-    jobs = [(key, (params[key[0]], key[1], unique[key], cols)) for key in order]
-    bar = _bar(len(jobs), desc) if progress else None
-    done: dict[tuple[Any, int], pd.DataFrame] = {}
-    if workers == 1 or len(jobs) == 1:
-        for key, job in jobs:
-            done[key] = _simulate_frame(*job)
-            if bar is not None:
-                bar.update()
-    else:
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
-            futures = {pool.submit(_simulate_frame, *job): key for key, job in jobs}
-            for future in as_completed(futures):
-                done[futures[future]] = future.result()
-                if bar is not None:
-                    bar.update()
-    if bar is not None:
-        bar.close()
-    return {(name, seed): done[(signature[name], seed)] for name, seed in needed}
-
-
-def _signature(values: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
-    """A hashable identity of a full parameter set."""
-    return tuple(sorted(values.items()))
-
-
-def _bar(total: int, desc: str) -> Any:
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit="run", desc=desc, file=sys.stderr, leave=False)
+    resolved = {name: resolve_params(spec.params, name) for name, spec in specs.items()}
+    requests = {(name, seed): Request(specs[name].params, seed, steps, events_of(specs[name]),
+                                      same_as=resolved[name])
+                for (name, seed), steps in needed.items()}
+    cols = tuple(sorted(columns)) if columns is not None else None
+    frames = run_frames(list(requests.values()), results, workers, cols, progress, desc,
+                        fresh, announce)
+    return {key: frames[request.identity] for key, request in requests.items()}
 
 
 # --- verdicts --------------------------------------------------------------------------
@@ -254,13 +207,16 @@ def library_claims(names: Iterable[str] | None = None) -> list[Claim]:
 
 
 def check(claims: list[Claim], workers: int | None = None, progress: bool = False,
-          seeds: int | None = None) -> list[Verdict]:
+          seeds: int | None = None, results: str | os.PathLike | None = None,
+          fresh: bool = False, announce: Callable[[str], None] | None = None
+          ) -> list[Verdict]:
     """Run what the claims need and judge each one (optionally over `seeds` seeds instead of
-    each claim's own number)."""
+    each claim's own number); with `results`, a folder, reuse the runs kept there."""
     if seeds is not None:
         claims = [_with_seeds(c, seeds) for c in claims]
     columns = columns_for(c.measure for c in claims)
-    frames = run_many(requests(claims), workers, columns, progress, desc="claims")
+    frames = run_many(requests(claims), workers, columns, progress, desc="claims",
+                      results=results, fresh=fresh, announce=announce)
     return [evaluate(c, frames) for c in claims]
 
 

@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from sim.errors import InputError, Terminated
 
 #: Subcommand modules, in the order `aligned --help` lists them.
-COMMANDS = ("run", "viz", "scenarios", "lesson", "claims", "params", "sweep", "report",
-            "validate", "bench")
+COMMANDS = ("run", "viz", "scenarios", "lesson", "claims", "params", "measures", "sweep",
+            "report", "validate", "bench")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,12 +56,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _terminate(_number: int, _frame: object) -> None:
-    """SIGTERM: stop our worker processes too (Ctrl-C reaches them from the terminal, SIGTERM
-    only us), so that a process pool does not finish its queue first; then unwind."""
-    import multiprocessing
-
-    for child in multiprocessing.active_children():
-        child.terminate()
+    """SIGTERM: unwind as on Ctrl-C (a batch of runs has its own handler, which also stops
+    its workers)."""
     raise Terminated
 
 

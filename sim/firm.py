@@ -1,6 +1,8 @@
 """The firm's books and its bought-back talent: finance, share value and consultants.
 
-Profit = revenue − wages − bonuses − consultants − hiring − training − fixed costs.
+Profit = revenue − wages − bonuses − consultants − hiring − training − fixed costs −
+interest. Cash changes each week by revenue − costs − dividends; the firm may draw on a
+credit line and fails when cash falls below it.
 Share value prices earnings and the customer base; shareholder pressure turns into
 budget cuts (penny pinching) that cut the bonus pool and training, freeze hiring and
 make managers break commitments. The market prices the firm as a perpetuity of its
@@ -13,12 +15,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.params import FUNCTIONS, TASKS
+from sim.agents.employee import solve_probability
+from sim.clock import WEEKS_PER_YEAR
+from sim.vocab import FUNCTIONS, TASKS
 
 if TYPE_CHECKING:
     from sim.model import WorkplaceModel
 
-WEEKS_PER_YEAR = 52
 
 
 class Consultants:
@@ -41,6 +44,11 @@ class Consultants:
         """Leavers who start consulting."""
         if skills.size:
             self.skill = np.concatenate([self.skill, skills])
+
+    def dismiss(self) -> None:
+        """The firm buys no more consultant weeks (it has closed)."""
+        self.skill = np.zeros((0, len(FUNCTIONS)))
+        self.spend = self.weeks_bought = 0.0
 
     def drift_away(self) -> None:
         """Each consultant stops serving the firm with the weekly exit rate."""
@@ -84,10 +92,7 @@ class Consultants:
         effort = p["consultant_effort"]
         per_week = p["case_capacity"] * shares[0] * effort * skill
         supply = np.bincount(best, weights=per_week, minlength=len(FUNCTIONS))
-        quality = (p["care_quality_effect"] * shares[1] * effort
-                   + p["knowledge_quality_effect"] * knowledge
-                   + p["fit_quality_effect"] * skill - p["case_difficulty"])
-        solve = 1.0 / (1.0 + np.exp(-quality))
+        solve = solve_probability(p, shares[TASKS.index("care")], effort, knowledge, skill)
         solve_f = np.bincount(best, weights=per_week * solve, minlength=len(FUNCTIONS))
         safe_supply = np.where(supply > 0, supply, 1.0)
         solve_f /= safe_supply
@@ -117,6 +122,11 @@ class Finance:
         self._n = 0
         self.cum_dividends = 0.0
         self.share_value = 0.0
+        p = model.p
+        opening_revenue = p["price"] * p["n_customers"]  # a week's revenue at the start
+        self.cash = p["initial_cash_weeks"] * opening_revenue
+        self.credit_limit = p["credit_line_weeks"] * opening_revenue
+        self.failed_week: int | None = None
 
     def settle(self) -> None:
         """Book the week: revenue, every cost, profit, dividends and the share value."""
@@ -134,6 +144,8 @@ class Finance:
             "hiring": emp.hires * p["hiring_cost_weeks"] * p["wage"],
             "training": p["training_budget"] * base_wages * (1.0 - self.budget_cut),
             "fixed": p["fixed_costs"] * revenue,
+            # interest on the credit drawn (a negative cash balance), a week's share of a year
+            "interest": p["credit_interest"] * max(0.0, -self.cash) / WEEKS_PER_YEAR,
         }
         self.breakdown = costs
         self.revenue = revenue
@@ -141,15 +153,31 @@ class Finance:
         self.profit = revenue - self.costs
         self.margin = self.profit / revenue if revenue > 0 else -1.0
         self.last_profit = self.profit
-        dividends = p["payout_ratio"] * max(self.profit, 0.0)
+        # dividends come out of cash: none while the firm is drawing on its credit line
+        dividends = min(p["payout_ratio"] * max(self.profit, 0.0),
+                        max(0.0, self.cash + self.profit))
         self.last_dividends = dividends
         self.cum_dividends += dividends
+        self.cash += revenue - self.costs - dividends
         smoothing = 1.0 / p["profit_smoothing_weeks"]
         self.profit_ema = self.profit if self.profit_ema is None else (
             self.profit_ema + smoothing * (self.profit - self.profit_ema))
         earnings = max(self.profit_ema, 0.0) * WEEKS_PER_YEAR / max(p["required_return"], 0.01)
         customer_base = p["customer_value_years"] * WEEKS_PER_YEAR * revenue
         self.share_value = earnings + customer_base
+        self._record()
+
+    @property
+    def insolvent(self) -> bool:
+        """Cash has fallen below the credit line: the firm cannot pay its way."""
+        return self.model.p["insolvency"] and self.cash < -self.credit_limit
+
+    def close_books(self) -> None:
+        """A failed firm: no revenue, costs, profit or dividends, and shares worth nothing."""
+        self.revenue = self.costs = self.profit = self.last_profit = 0.0
+        self.last_dividends = self.margin = 0.0
+        self.breakdown = {}
+        self.share_value = 0.0
         self._record()
 
     def loss_margin(self) -> float:

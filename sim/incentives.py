@@ -1,9 +1,9 @@
 """Incentive schemes: non-negative weights over the measures, plus the pay policies they imply.
 
 A scheme name expands into parameter values (`emp_w_*`, `mgr_w_*` and a few policies);
-explicit parameter values always win over the scheme's. The measures and what each can
-see of the four tasks (the visibility matrix V) follow Holmstrom & Milgrom (1991) and
-Kerr (1975): what is measured and paid gets the effort.
+explicit parameter values always win over the scheme's. A scheme pays on measures of what
+people did (Kerr 1975; Holmstrom & Milgrom 1991); what it does to effort is what people
+learn the measured work actually pays them (sim/behaviour.py).
 """
 
 from __future__ import annotations
@@ -12,22 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.params import MEASURES, TASKS
-
-#: Visibility V[m, j]: how much measure m sees of task j (rows MEASURES, columns TASKS).
-#: Profit share sees every task, but only through `profit_share_visibility` (free riding).
-VISIBILITY = np.array(
-    [
-        # speed care  help  learn
-        [1.00, 0.00, 0.00, 0.00],  # throughput: cases closed, easy to game
-        [0.50, 1.00, 0.00, 0.00],  # customer_satisfaction: care strongly, waiting (speed) too
-        [0.40, 0.40, 0.40, 0.00],  # team_outcome: team throughput and quality, diluted credit
-        [0.00, 0.20, 1.00, 0.00],  # peer_recognition: help and shared knowledge
-        [1.00, 1.00, 1.00, 1.00],  # profit_share: everything, scaled by visibility param
-        [0.00, 0.00, 0.00, 1.00],  # skill_growth: validated learning
-    ]
-)
-assert VISIBILITY.shape == (len(MEASURES), len(TASKS))
+from sim.vocab import MEASURES
 
 
 def _weights(*values: float) -> dict[str, float]:
@@ -65,6 +50,29 @@ PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
+#: Every scheme name a parameter may take: the presets, then 'custom' (the weights as given).
+SCHEME_NAMES: tuple[str, ...] = (*PRESETS, "custom")
+#: The weight prefix of each group and the parameter naming its scheme.
+SCHEME_KEYS = {"emp": "employee_scheme", "mgr": "manager_scheme"}
+
+
+def layer(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """`base` changed by `changes`, where naming a scheme decides over weights set before.
+
+    The one precedence rule of schemes and weights: picking a named scheme for a group
+    (employees or managers) drops the explicit `emp_w_*` or `mgr_w_*` weights `base` held
+    for that group, so the scheme's weights apply; weights given in `changes` itself still
+    win over a scheme named with them (`resolve_params` then reports the scheme as 'custom').
+    """
+    merged = dict(base)
+    for prefix, key in SCHEME_KEYS.items():
+        if changes.get(key, "custom") != "custom":
+            for name in [k for k in merged if k.startswith(f"{prefix}_w_")]:
+                del merged[name]
+    merged.update(changes)
+    return merged
+
+
 def scheme_values(employee_scheme: str, manager_scheme: str) -> dict[str, Any]:
     """Parameter values implied by the two scheme names (empty for 'custom')."""
     values: dict[str, Any] = {}
@@ -84,20 +92,13 @@ def weight_vector(params: dict[str, Any], prefix: str) -> np.ndarray:
     return np.array([params[f"{prefix}_w_{m}"] for m in MEASURES], dtype=float)
 
 
-def task_returns(weights: np.ndarray, profit_share_visibility: float) -> np.ndarray:
-    """Pay return of each task: Σ_m w_m V[m, j], with profit share diluted by firm size."""
-    visibility = VISIBILITY.copy()
-    visibility[MEASURES.index("profit_share")] *= profit_share_visibility / len(TASKS)
-    return weights @ visibility
-
-
 def resolve_params(overrides: dict[str, Any], where: str = "parameters") -> dict[str, Any]:
     """Every parameter's value: declared defaults, then the named schemes, then overrides.
 
     A scheme name whose weights were overridden is reported as 'custom', so the name never
     claims weights the run did not use.
     """
-    from sim.params import check_values, defaults
+    from sim.params import check_together, check_values, defaults
 
     checked = check_values(overrides, where)
     values = defaults()
@@ -112,4 +113,5 @@ def resolve_params(overrides: dict[str, Any], where: str = "parameters") -> dict
                                 name if prefix == "mgr" else "custom")
         if any(values[k] != v for k, v in implied.items() if k.startswith(prefix)):
             values[key] = "custom"
+    check_together(values, where)
     return values

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,8 @@ import pandas as pd
 
 from sim import claims as claimlib
 from sim import scenario as scenarios
+from sim.files import atomic_write, package_version
 from sim.params import PARAMS
-from sim.runner import atomic_write, package_version
 from sim.scenario import Scenario
 
 WEEKS_PER_YEAR = 52
@@ -92,9 +93,11 @@ class LessonData:
 
 
 def gather(name: str, seeds: int = DEFAULT_SEEDS, workers: int | None = None,
-           progress: bool = False) -> LessonData:
+           progress: bool = False, results: str | Path | None = None, fresh: bool = False,
+           announce: Callable[[str], None] | None = None) -> LessonData:
     """Run the scenario, the one it is compared with and those its claims name, over `seeds`
-    paired seeds, and judge its claims on those runs."""
+    paired seeds, and judge its claims on those runs (with `results`, a folder, reusing the
+    runs kept there)."""
     spec = scenarios.load(name)
     other = scenarios.load(spec.compare_with) if spec.compare_with else None
     seed_list = tuple(range(seeds))
@@ -108,15 +111,19 @@ def gather(name: str, seeds: int = DEFAULT_SEEDS, workers: int | None = None,
             for who in (claim.scenario, claim.than):
                 needed[(who, s)] = max(needed.get((who, s), 0), claim.steps)
     columns = claimlib.columns_for((*charts, *TABLE_MEASURES, *(c.measure for c in spec.claims)))
-    frames = claimlib.run_many(needed, workers, columns, progress, desc=f"lesson {spec.name}")
+    frames = claimlib.run_many(needed, workers, columns, progress, desc=f"lesson {spec.name}",
+                               results=results, fresh=fresh, announce=announce)
     verdicts = [claimlib.evaluate(c, frames, seed_list) for c in spec.claims]
     return LessonData(spec, other, seed_list, spec.steps, frames, verdicts, tuple(charts))
 
 
 def write(name: str, out: str | Path | None = None, seeds: int = DEFAULT_SEEDS,
-          workers: int | None = None, progress: bool = False) -> Path:
-    """Build the handout of scenario `name` and write it (default results/lessons/NAME.html)."""
-    data = gather(name, seeds, workers, progress)
+          workers: int | None = None, progress: bool = False,
+          results: str | Path | None = None, fresh: bool = False,
+          announce: Callable[[str], None] | None = None) -> Path:
+    """Build the handout of scenario `name` and write it (default results/lessons/NAME.html),
+    its runs kept in `results` (a folder) for the next time."""
+    data = gather(name, seeds, workers, progress, results, fresh, announce)
     path = Path(out) if out else Path("results/lessons") / f"{data.spec.name}.html"
     command = f"aligned lesson {data.spec.name} --seeds {seeds}"
     atomic_write(path, render(data, command).encode("utf-8"))

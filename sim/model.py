@@ -2,7 +2,11 @@
 
 Sources of the mechanisms (details and formulas in docs/model.md):
 - multitask incentives: Holmstrom & Milgrom (1991); Kerr (1975), "On the folly of
-  rewarding A while hoping for B";
+  rewarding A while hoping for B"; effort learned from the rewards received: Rescorla &
+  Wagner (1972), Sutton & Barto (2018);
+- conditional cooperation: Fischbacher, Gächter & Fehr (2001), Fischbacher & Gächter (2010);
+- trust that acts: Morgan & Hunt (1994) (customers), Edmondson (1999) (voice), Serva,
+  Fuller & Mayer (2005) (managers' reciprocity);
 - trust as comfort and confidence, decaying Beta reputations: Jøsang & Ismail (2002);
   Covey (2006), *The Speed of Trust*;
 - engagement bands: Gallup; fairness: Adams (1965), equity theory;
@@ -15,6 +19,7 @@ one vectorized call over a population's arrays.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import mesa
@@ -31,24 +36,26 @@ from sim.agents import (
     Shareholder,
     Shareholders,
 )
-from sim.agents.base import add_evidence, clip, mean
+from sim.agents.base import clip, mean
+from sim.clock import QUARTER, WEEKS_PER_YEAR
 from sim.firm import Consultants, Finance
-from sim.incentives import resolve_params, task_returns, weight_vector
-from sim.learning import knowledge, learning_period, random_beliefs, random_reality, turbulence
-from sim.params import FUNCTIONS, TASKS
+from sim.incentives import layer, resolve_params, weight_vector
+from sim.learning import random_reality, turbulence
+from sim.vocab import FUNCTIONS, TASKS
 
 __all__ = ["Customer", "Employee", "Manager", "Shareholder", "WorkplaceModel"]
-
-QUARTER = 13  # weeks between recomputations of the value-maximizing effort split
 
 
 class WorkplaceModel(mesa.Model):
     """The firm. Keyword arguments are the parameters of `sim.params` (defaults there)."""
 
-    def __init__(self, seed: int | None = None, **params: Any) -> None:
+    def __init__(self, seed: int | None = None, events: Iterable[Any] = (),
+                 **params: Any) -> None:
         super().__init__(rng=seed)
         self.seed = seed
         self.p = resolve_params(params, "WorkplaceModel")
+        self.initial_params = dict(self.p)  # as the run started (events change self.p)
+        self.events = self._check_events(events)
         self._derive()
         p = self.p
         m = p["march_dimensions"]
@@ -57,7 +64,7 @@ class WorkplaceModel(mesa.Model):
         self.finance = Finance(self)
         self.consultants = Consultants(self)
         self.employees = Employees(self)
-        self.employees.knowledge = knowledge(self.employees.beliefs, self.reality)
+        self.employees.update_knowledge(self.reality)
         self.managers = Managers(self, self.employees.n_teams)
         self.customers = Customers(self, p["n_customers"])
         self.shareholders = Shareholders(self)
@@ -69,17 +76,13 @@ class WorkplaceModel(mesa.Model):
         self.service_capacity = 1.0
         self.expected_solve = 1.0
         self.team_heads = np.bincount(self.employees.team, minlength=n_teams).astype(float)
-        emp = self.employees
-        emp.base_pay = emp.pay.copy()
-        emp.bonus = np.zeros(emp.n)
-        emp.help_given = np.zeros(emp.n)
-        emp._fit = emp.fit()
         self.optimal_shares = np.full(4, 0.25)
-        # the groups' values of the last year, each written twice so that the year up to
-        # any week is one contiguous slice (no copying when it is read)
-        self._values = np.zeros((2 * measures.WEEKS_PER_YEAR, 4))
+        # the groups' weekly gains over the last year, each written twice so that the year
+        # up to any week is one contiguous slice (no copying when it is read)
+        self._values = np.zeros((2 * WEEKS_PER_YEAR, 4))
         self._values_n = 0
-        self.datacollector = measures.Collector(model_reporters=dict(measures.REPORTERS))
+        self._levels: np.ndarray | None = None  # last week's standing of the groups
+        self.datacollector = measures.Recorder()
 
     @property
     def week(self) -> int:
@@ -91,16 +94,26 @@ class WorkplaceModel(mesa.Model):
         p = self.p
         self.employee_weights = weight_vector(p, "emp")
         self.manager_weights = weight_vector(p, "mgr")
-        self.employee_task_returns = task_returns(self.employee_weights,
-                                                  p["profit_share_visibility"])
-        self.manager_task_returns = task_returns(self.manager_weights, p["profit_share_visibility"])
-        # what pay and the manager's push return per task, rivalry taken off helping
-        paid = p["pay_sensitivity"] * self.employee_task_returns
-        paid = paid + p["manager_pressure"] * self.manager_task_returns
-        paid[TASKS.index("help")] -= (p["pay_sensitivity"] * p["relative_evaluation"]
-                                      * p["rival_help_cost"])
-        self.paid_task_returns = paid
         self.intrinsic_returns = np.array([p[f"intrinsic_{task}"] for task in TASKS])
+
+    @staticmethod
+    def _check_events(events: Iterable[Any]) -> dict[int, dict[str, Any]]:
+        """Scheduled parameter changes by week (`sim.scenario.Event`s, or mappings with
+        `week`, `set` and an optional `label`), checked as a scenario file's are."""
+        from sim.scenario import Event, check_event
+
+        by_week: dict[int, dict[str, Any]] = {}
+        for i, event in enumerate(events):
+            if not isinstance(event, Event):
+                event = check_event("events", event, f"events[{i}]")
+            by_week.setdefault(event.week, {}).update(event.set)
+        return by_week
+
+    def apply_events(self) -> None:
+        """Apply the parameter changes scheduled for this week (from this week on)."""
+        changes = self.events.get(self.steps)
+        if changes:
+            self.set_params(**changes)
 
     def set_params(self, **changes: Any) -> None:
         """Change parameters of a running model (as the visualizer does); checked as at start.
@@ -108,44 +121,81 @@ class WorkplaceModel(mesa.Model):
         Size parameters (employees, customers, shareholders, team size, dimensions) only take
         effect in a new model.
         """
-        explicit = {k: v for k, v in self.p.items() if k not in changes}
-        for key in ("employee_scheme", "manager_scheme"):
-            if key in changes and changes[key] != "custom":
-                prefix = "emp_w_" if key == "employee_scheme" else "mgr_w_"
-                explicit = {k: v for k, v in explicit.items() if not k.startswith(prefix)}
-        self.p = resolve_params({**explicit, **changes}, "set_params")
+        self.p = resolve_params(layer(self.p, changes), "set_params")
         self._derive()
         self.employees.refresh_trust()
+        self.customers.refresh_trust()
 
     # --- the schedule -------------------------------------------------------------------
     def step(self) -> None:
-        """One week, in the order of the design (DESIGN §5)."""
+        """One week, in the order of the design (DESIGN §5). A firm that has failed does
+        nothing more: each week records its terminal state."""
+        if self.failed:
+            self.stay_closed()
+            self.record()
+            return
+        self.apply_events()  # 0 scheduled policy changes
         self.customers.raise_cases()  # 1 demand
         self.employees.choose_effort()  # 2 effort
         self.serve_cases()  # 3 work
         self.learn()  #   ... and the organizational code (March)
         self.customers.update_satisfaction()  # 4 customers
         self.customers.churn_and_recommend()
-        self.managers.keep_commitments()  # 5 managers
+        self.managers.respond()  # 5 managers
+        self.managers.keep_commitments()
+        self.employees.raise_issues()
+        self.managers.close_issues()
         self.managers.judge_and_pay()
         self.managers.review_roles()
         self.employees.develop_skills()
         self.employees.update_levels()
         self.update_trust()  # 6 trust
+        self.employees.learn_from_week(self.managers.credit_given)  # ... and what work earns
         self.employees.update_engagement()  # 7 engagement
         self.employees.turnover()  # 8 turnover
         self.consultants.drift_away()
         self.finance.settle()  # 9 finance and shareholders
-        self.shareholders.review()
-        self.finance.apply_pressure(self.shareholders.pressure)
+        if self.finance.insolvent:
+            self.fail()
+        else:
+            self.shareholders.review()
+            self.finance.apply_pressure(self.shareholders.pressure)
         self.record()  # 10 measures
+
+    @property
+    def failed(self) -> bool:
+        """Whether the firm has failed (its cash fell below its credit line)."""
+        return self.finance.failed_week is not None
+
+    def fail(self) -> None:
+        """The firm cannot pay its way: it closes this week. Everyone leaves (no one starts
+        consulting for a firm that is gone), customers go elsewhere, the books close."""
+        self.finance.failed_week = self.steps
+        emp = self.employees
+        emp.leave(emp.active_rows, refresh=True)
+        emp.vacancy_timer[:] = 0
+        self.customers.leave(self.customers.rows)
+        self.consultants.dismiss()
+        self.managers.pay = np.zeros(self.managers.n)
+        self.stay_closed()
+
+    def stay_closed(self) -> None:
+        """A week of a failed firm: no flows of any kind, its books at zero."""
+        emp, cust = self.employees, self.customers
+        emp.quits = emp.dismissals = emp.hires = emp.new_consultants = 0
+        cust.opened = cust.closed = cust.solved = cust.reopened = cust.backlog = 0
+        cust.churned = cust.arrived = cust.promoters = cust.detractors = 0
+        self.managers.moves = 0
+        self.consultants.spend = self.consultants.weeks_bought = 0.0
+        self.service_capacity = 0.0
+        self.finance.close_books()
 
     # --- phase 3 ----------------------------------------------------------------------
     def serve_cases(self) -> None:
         """Route each team's backlog over the functions, serve it with the members working in
         each function plus bought consultant weeks, and report closures to the customers."""
         emp, cust = self.employees, self.customers
-        emp.capacity()
+        emp.plan_work()
         n_teams, n_functions = self.managers.n, len(FUNCTIONS)
         cell = emp.team * n_functions + emp.role
         size = n_teams * n_functions
@@ -155,13 +205,14 @@ class WorkplaceModel(mesa.Model):
         backlog = cust.team_backlog()
         demand = (backlog / n_functions)[:, None] * np.ones(n_functions)
         gap = np.maximum(demand - capacity, 0.0)
-        know_how = float(mean(emp.knowledge[emp.active_rows]))
+        # the firm's know-how consultants work with; with nobody left, none of it
+        know_how = float(mean(emp.knowledge[emp.active_rows], empty=0.0))
         extra, extra_quality = self.consultants.serve(gap, know_how)
         supply = capacity + extra if extra is not None else capacity
         closed = np.minimum(demand, supply)
         safe_supply = np.where(supply > 0, supply, 1.0)
         used = closed / safe_supply
-        emp.throughput = emp.closures * used.take(cell)
+        emp.record_throughput(used.take(cell))
         solve_cell = quality + extra_quality if extra is not None else quality.copy()
         solve_cell /= safe_supply
         team_closed = closed.sum(axis=1)
@@ -182,48 +233,21 @@ class WorkplaceModel(mesa.Model):
     def learn(self) -> None:
         """March (1991) on the people present: only those who share feed the code; belief
         turnover (p3) and turbulence (p4); knowledge then sets case quality next week."""
-        emp, p, rng = self.employees, self.p, self.rng
-        rows = emp.active_rows
-        everyone = rows.size == emp.n
-        beliefs = emp.beliefs if everyone else emp.beliefs[rows]
-        sharing = emp.sharing()
-        contributes = rng.random(rows.size) < (sharing if everyone else sharing[rows])
-        learning_period(rng, beliefs, self.code, self.reality, contributes,
-                        p["socialization_rate"], p["code_learning_rate"])
-        if p["belief_turnover"] > 0:
-            renew = rng.random(rows.size) < p["belief_turnover"]
-            beliefs[renew] = random_beliefs(rng, int(renew.sum()), beliefs.shape[1])
-        if not everyone:
-            emp.beliefs[rows] = beliefs
-        turbulence(rng, self.reality, p["turbulence"])
-        emp.knowledge = knowledge(emp.beliefs, self.reality)
+        self.employees.learn_with_code(self.code, self.reality)
+        turbulence(self.rng, self.reality, self.p["turbulence"])
+        self.employees.update_knowledge(self.reality)
 
     # --- phase 6 ----------------------------------------------------------------------
     def update_trust(self) -> None:
-        """Decaying Beta reputations on every relationship, from what was observed this week.
-
-        employee→manager: confidence from commitments kept and issues closed, comfort from
-        credit passed on; employee→peer: comfort from help received (against the sharing
-        reference), confidence from the peer's quality; customer→firm: confidence from cases
-        solved against reopened, comfort from satisfaction. Each count decays by
-        trust_memory and then adds this week's evidence.
-        """
-        p, emp, mgr, cust = self.p, self.employees, self.managers, self.customers
-        delta = p["trust_memory"]
-        team = emp.team
-        open_issues = emp.issues_raised - emp.issues_closed
-        credit = mgr.credit_of_member
-        add_evidence(emp.mgr_counts, delta, credit, 1.0 - credit,
-                     mgr.kept[team] + emp.issues_closed, mgr.broken[team] + open_issues)
-        dst = emp.edge_dst
-        helped = emp.help_given[dst]
-        shortfall = np.maximum(0.0, p["share_reference"] * emp.effort[dst] - helped)
-        evidence = p["help_evidence"]
-        solve = emp.solve_prob[dst]
-        add_evidence(emp.edge_counts, delta, evidence * helped, evidence * shortfall,
-                     solve, 1.0 - solve)
-        cust.update_trust(delta)
-        emp.refresh_trust()
+        """Trust on every kind of relationship, from what each side observed this week
+        (decaying Beta reputations, docs/model.md §7.7): employees in their manager and in
+        their peers and customers in the firm here; shareholders in management once the
+        books are closed (`shareholders.review`, phase 9), since they judge the week's
+        returns."""
+        mgr = self.managers
+        self.employees.update_trust(mgr.credit_of_member, mgr.kept_of_member(),
+                                    mgr.broken_of_member(), mgr.issues_closed)
+        self.customers.update_trust(self.p["trust_memory"])
 
     # --- phase 10 ----------------------------------------------------------------------
     def record(self) -> None:
@@ -231,15 +255,18 @@ class WorkplaceModel(mesa.Model):
         with measures.one_step(self):
             if self.steps % QUARTER == 1 or self.steps == 1:
                 self.optimal_shares = measures.optimal_shares(self)
-            values = measures.group_values(self)
-            year = measures.WEEKS_PER_YEAR
-            week = self._values_n % year
-            self._values[week] = self._values[week + year] = values
-            self._values_n += 1
+            levels = measures.group_levels(self)
+            if self._levels is not None:
+                year = WEEKS_PER_YEAR
+                week = self._values_n % year
+                changes = measures.group_changes(self._levels, levels)
+                self._values[week] = self._values[week + year] = changes
+                self._values_n += 1
+            self._levels = levels
             self.datacollector.collect(self)
 
     def value_history(self) -> np.ndarray:
-        """The four groups' values over the last year (oldest first)."""
-        n, year = self._values_n, measures.WEEKS_PER_YEAR
+        """The four groups' weekly gains over the last year (oldest first)."""
+        n, year = self._values_n, WEEKS_PER_YEAR
         start = n % year if n >= year else 0
         return self._values[start: start + min(n, year)].copy()

@@ -13,17 +13,27 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.errors import InputError
+from sim.incentives import SCHEME_NAMES
+from sim.vocab import FUNCTIONS, MEASURES, TASKS
 
-FUNCTIONS = ("support", "sales", "engineering", "operations")
-TASKS = ("speed", "care", "help", "learn")
-MEASURES = (
-    "throughput",
-    "customer_satisfaction",
-    "team_outcome",
-    "peer_recognition",
-    "profit_share",
-    "skill_growth",
-)
+__all__ = [
+    "FUNCTIONS",
+    "GROUPS",
+    "MEASURES",
+    "MODEL_VERSION",
+    "PARAMS",
+    "RETIRED",
+    "SCHEME_NAMES",
+    "SIZE_PARAMS",
+    "TASKS",
+    "Param",
+    "check_together",
+    "check_values",
+    "defaults",
+    "suggest",
+    "unknown",
+]
+
 
 
 @dataclass(frozen=True)
@@ -112,15 +122,6 @@ def _p(name, type_, default, low=None, high=None, unit="", doc="", group="genera
     return Param(name, type_, default, low, high, unit, doc, group, choices)
 
 
-SCHEME_NAMES = (
-    "efficiency_kpi",
-    "balanced_scorecard",
-    "shared_value",
-    "shareholder_primacy",
-    "rank_and_yank",
-    "custom",
-)
-
 _DECLARED: list[Param] = [
     # --- size -----------------------------------------------------------------------
     _p("n_employees", int, 200, 8, 20000, "people", "employee positions in the firm", "firm"),
@@ -145,18 +146,17 @@ _DECLARED: list[Param] = [
            "incentives")
         for m, d in zip(MEASURES, (0.3, 0.3, 0.2, 0.1, 0.0, 0.1), strict=True)
     ],
-    _p("pay_sensitivity", float, 1.0, 0.0, 5.0, "1", "how strongly effort follows the incentive "
-       "weights (0 switches incentives off)", "incentives"),
+    _p("pay_sensitivity", float, 1.0, 0.0, 5.0, "1/wage", "worth to people of a unit of "
+       "variable pay received (bonus, profit share, dividends, raises; in weekly wages): how much "
+       "the pay actually received steers what they learn to do (0: pay moves no effort)",
+       "incentives"),
     _p("bonus_share", float, 0.10, 0.0, 0.5, "of wages", "bonus pool as a share of the wage bill",
        "incentives"),
     _p("profit_share_rate", float, 0.0, 0.0, 0.5, "of profit",
        "share of positive profit paid out to employees", "incentives"),
-    _p("profit_share_visibility", float, 0.25, 0.0, 1.0, "1", "how much of firm profit a person "
-       "sees as tied to own effort (firm-size dilution: the free-rider problem)", "incentives"),
     _p("relative_evaluation", float, 0.0, 0.0, 1.0, "1", "0 = judged on absolute measures, "
-       "1 = forced relative ranking (helping a peer lowers one's rank)", "incentives"),
-    _p("rival_help_cost", float, 0.6, 0.0, 3.0, "1",
-       "lost return on helping per unit of relative evaluation", "incentives"),
+       "1 = forced relative ranking (the score is the rank: a peer's gain is one's loss)",
+       "incentives"),
     _p("forced_exit_share", float, 0.0, 0.0, 0.3, "per year",
        "bottom-ranked share of employees dismissed at each annual review", "incentives"),
     _p("forced_exit_min_tenure", float, 26.0, 0.0, 520.0, "weeks", "tenure below which a person "
@@ -166,18 +166,62 @@ _DECLARED: list[Param] = [
     _p("employee_equity_share", float, 0.0, 0.0, 0.5, "of shares",
        "share of the firm owned by employees (an employee-owner shareholder block)", "incentives"),
     # --- effort -----------------------------------------------------------------------
-    _p("effort_temperature", float, 0.5, 0.005, 5.0, "1", "softness of the effort split "
-       "(→0: all effort to the best-paid task, the Holmstrom–Milgrom corner)", "effort"),
-    _p("intrinsic_strength", float, 1.0, 0.0, 5.0, "1",
-       "weight of intrinsic motivation (grows with engagement) in task returns", "effort"),
+    _p("effort_temperature", float, 0.25, 0.005, 5.0, "wage/week", "softness of the logit "
+       "choice over tasks' utilities, in weekly wages (→0: all effort to the task of highest "
+       "return, the Holmstrom–Milgrom corner; 0.25 reproduces the decay of contributions in "
+       "Fischbacher & Gächter's 2010 public-goods game, `aligned validate public_goods`)",
+       "effort"),
+    _p("return_learning_rate", float, 0.2, 0.0, 1.0, "1/week", "how fast the return a person "
+       "expects of each task follows what a unit of effort on it brought (delta rule; 0 "
+       "switches learning off: returns stay at zero)", "effort"),
+    _p("initial_return", float, 0.1, 0.0, 2.0, "wage/effort", "the return a newcomer expects "
+       "of a unit of effort on any task before experience (a prior; with none, an "
+       "incentive-driven effort level would start and stay at zero)", "effort"),
+    _p("reward_trace", float, 0.5, 0.0, 0.99, "1/week", "eligibility trace: share of last "
+       "week's credit for a reward that carries to this week (0: a reward is credited to this "
+       "week's effort only)", "effort"),
+    _p("effort_blocks", int, 10, 0, 40, "parts/week", "parts of the week (half-days) each given "
+       "to one task by the logit: the week's split varies around the logit shares, which is how "
+       "people see what each task earns (0: the split is the logit shares exactly)", "effort"),
+    _p("credit_value", float, 0.1, 0.0, 3.0, "wage/week", "worth of the credit a manager "
+       "passes on, per unit of the work the manager's own scheme measures (relative to the "
+       "firm's mean; 0 switches the channel off)", "effort"),
+    _p("recognition_value", float, 0.1, 0.0, 3.0, "wage/effort", "worth of peers' recognition "
+       "per unit of net help they see (help given against the sharing reference; 0 switches "
+       "it off)", "effort"),
+    _p("security_value", float, 1.0, 0.0, 10.0, "wage/week", "worth of standing clear of a "
+       "forced exit: the reward, per unit of forced_exit_share, of ranking at the top rather "
+       "than the middle (0 switches it off)", "effort"),
+    _p("intrinsic_strength", float, 1.0, 0.0, 5.0, "1", "weight of the intrinsic return of "
+       "each task (grows with engagement and the purpose a person values) in its utility",
+       "effort"),
     _p("intrinsic_speed", float, 0.4, 0.0, 1.0, "1", "intrinsic return of speed", "effort"),
     _p("intrinsic_care", float, 0.5, 0.0, 1.0, "1", "intrinsic return of care (quality)", "effort"),
     _p("intrinsic_help", float, 0.3, 0.0, 1.0, "1", "intrinsic return of helping peers", "effort"),
     _p("intrinsic_learn", float, 0.2, 0.0, 1.0, "1", "intrinsic return of learning", "effort"),
     _p("norm_strength", float, 0.3, 0.0, 3.0, "1",
-       "pull toward the team's effort split of last week (peer norms)", "effort"),
-    _p("manager_pressure", float, 0.5, 0.0, 3.0, "1",
-       "push of the manager's own incentive on the team's task returns", "effort"),
+       "pull toward the team's effort split of last week (peer norms, imitation)", "effort"),
+    # --- cooperation --------------------------------------------------------------------
+    _p("cooperation_strength", float, 0.5, 0.0, 1.0, "1", "weight of a person's cooperation "
+       "type and belief in their help, against the learned choice (0: help follows learned "
+       "returns alone)", "cooperation"),
+    _p("conditional_cooperator_share", float, 0.5, 0.0, 1.0, "of hires", "share of conditional "
+       "cooperators (Fischbacher, Gächter & Fehr 2001: about half)", "cooperation"),
+    _p("free_rider_share", float, 0.3, 0.0, 1.0, "of hires", "share of free riders "
+       "(Fischbacher, Gächter & Fehr 2001: about a third)", "cooperation"),
+    _p("hump_share", float, 0.14, 0.0, 1.0, "of hires", "share of hump-shaped contributors "
+       "(Fischbacher, Gächter & Fehr 2001: 14%); the rest are 'other'", "cooperation"),
+    _p("conditional_slope", float, 0.73, 0.0, 1.5, "1", "what a conditional cooperator gives "
+       "per unit others are expected to give (0.73: Fischbacher & Gächter 2010's data, "
+       "imperfect conditional cooperation)", "cooperation"),
+    _p("help_belief_rate", float, 0.42, 0.0, 1.0, "1/week", "how fast the belief about "
+       "teammates' help follows the help one sees (0.42 a period: Fischbacher & Gächter "
+       "2010's data)", "cooperation"),
+    _p("initial_help_belief", float, 0.25, 0.0, 1.0, "of effort", "what a newcomer expects "
+       "teammates to give to helping (an even split of the four tasks)", "cooperation"),
+    _p("trust_cooperation", float, 1.0, 0.0, 5.0, "1", "how much trust in peers raises what a "
+       "person is willing to give (× (1 + this × (trust − 0.5)); 0 switches it off)",
+       "cooperation"),
     _p("base_effort", float, 0.5, 0.0, 1.0, "1",
        "share of full effort given at zero engagement (e0)", "effort"),
     _p("effort_incentive_strength", float, 0.0, 0.0, 1.0, "1", "weight of the incentive-"
@@ -225,6 +269,15 @@ _DECLARED: list[Param] = [
        "(0 switches churn off)", "customers"),
     _p("churn_sensitivity", float, 4.0, 0.0, 20.0, "1", "how fast churn falls with satisfaction",
        "customers"),
+    _p("trust_churn_effect", float, 2.0, 0.0, 10.0, "logit", "how much a customer's trust in the "
+       "firm lowers the churn hazard (× exp(−this × (trust − 0.5)); 0 switches it off)",
+       "customers"),
+    _p("trust_forgiveness", float, 0.5, 0.0, 1.0, "1", "share of a reopened case's harm a "
+       "fully trusting customer forgives (a distrustful one forgives none; 0 switches it off)",
+       "customers"),
+    _p("trust_word_of_mouth", float, 0.5, 0.0, 1.0, "1", "how much trust weighs what customers "
+       "tell others: trusting promoters recommend more, distrustful detractors warn more (0 "
+       "switches it off)", "customers"),
     _p("base_inflow", float, 0.002, 0.0, 0.05, "1/week", "new customers per customer per week from "
        "marketing alone", "customers"),
     _p("word_of_mouth", float, 0.004, 0.0, 0.2, "1/week",
@@ -246,14 +299,27 @@ _DECLARED: list[Param] = [
     _p("closure_rate", float, 0.6, 0.0, 1.0, "1", "share of raised issues a manager closes",
        "managers"),
     _p("issue_rate", float, 0.1, 0.0, 2.0, "1/person/week",
-       "issues (blockers) each employee raises",
+       "issues (blockers) each employee raises at neutral trust in the manager",
        "managers"),
+    _p("trust_voice", float, 1.0, 0.0, 5.0, "1", "how much trust in the manager raises the "
+       "issues people raise (psychological safety: × (1 + this × (trust − 0.5)); 0 switches it "
+       "off)", "managers"),
     _p("credit_fairness", float, 0.8, 0.0, 1.0, "1",
        "share of credit a manager passes to whoever did the work", "managers"),
     _p("autonomy", float, 0.5, 0.0, 1.0, "1", "leadership style: 0 command and control, "
        "1 follow from the front (autonomy granted)", "managers"),
     _p("manager_heterogeneity", float, 0.1, 0.0, 0.5, "1", "spread of reliability, closure, "
        "credit fairness and autonomy across managers", "managers"),
+    _p("credit_taking_incentive", float, 0.3, 0.0, 1.0, "1", "how far a manager paid on "
+       "individual measures (throughput, satisfaction, skill growth) and relative ranking takes "
+       "credit: the drop in credit passed on at a fully individual, fully relative manager "
+       "scheme (0 switches it off)", "managers"),
+    _p("manager_overload_effect", float, 0.5, 0.0, 1.0, "1", "loss of a manager's commitment-"
+       "keeping and issue closure when the team's backlog is twice its capacity (0 switches "
+       "it off)", "managers"),
+    _p("manager_reciprocity", float, 0.3, 0.0, 1.0, "1", "how much a manager's reliability, "
+       "closure and credit passed on rise with the team's trust in the manager above neutral "
+       "(and fall below it; 0 switches it off)", "managers"),
     # --- customized work ---------------------------------------------------------------
     _p("customized_work", bool, False, doc="move people toward roles of higher fit with "
        "peer-validated expertise (false: fixed ladder in the hire function)", group="careers"),
@@ -287,8 +353,19 @@ _DECLARED: list[Param] = [
        "careers"),
     _p("passion_min", float, 0.1, 0.0, 1.0, "1", "lowest passion for a function, at the start "
        "and for hires (passion is uniform between it and 1)", "careers"),
-    _p("survey_noise", float, 0.1, 0.0, 1.0, "1",
-       "noise of the customer survey behind the satisfaction measure", "incentives"),
+    _p("survey_noise", float, 0.1, 0.0, 1.0, "1", "noise of the customer survey behind each "
+       "person's satisfaction measure (a survey of the cases they closed)", "incentives"),
+    # --- what people value -------------------------------------------------------------------
+    _p("value_sd", float, 0.3, 0.0, 1.0, "1", "spread across people of the weight each puts on "
+       "pay, purpose, autonomy, recognition and security (mean 1; 0: everyone values them "
+       "alike)", "values"),
+    _p("early_career_share", float, 0.4, 0.0, 1.0, "of people", "share of the starting staff "
+       "and of hires who are early in their careers", "values"),
+    _p("purpose_gap", float, 0.0, -1.0, 1.0, "1", "how much more weight early-career people "
+       "put on purpose than the experienced (half above, half below the mean; 0: none, as "
+       "Twenge et al. 2010 find)", "values"),
+    _p("pay_need_gap", float, 0.0, -1.0, 1.0, "1", "how much more weight experienced people "
+       "put on pay than the early-career (obligations; 0: none)", "values"),
     # --- trust ------------------------------------------------------------------------
     _p("trust_memory", float, 0.97, 0.5, 1.0, "1/week",
        "decay of trust evidence (Beta counts) each week", "trust"),
@@ -332,6 +409,8 @@ _DECLARED: list[Param] = [
        "value are equal (0 switches quitting off)", "turnover"),
     _p("quit_sensitivity", float, 3.0, 0.0, 20.0, "1", "how fast quitting grows with the gap",
        "turnover"),
+    _p("trust_retention", float, 1.0, 0.0, 5.0, "1", "weight of trust in one's manager in the "
+       "value of staying (0 switches it off)", "turnover"),
     _p("outside_skill_value", float, 1.0, 0.0, 5.0, "1",
        "outside option per unit of best skill and validated reputation", "turnover"),
     _p("outside_reputation_weight", float, 0.5, 0.0, 1.0, "1", "weight of validated reputation "
@@ -363,8 +442,16 @@ _DECLARED: list[Param] = [
     _p("hiring_cost_weeks", float, 6.0, 0.0, 52.0, "weeks of wage", "cost to hire and onboard",
        "finance"),
     _p("training_budget", float, 0.03, 0.0, 0.3, "of wages", "training spend", "finance"),
-    _p("payout_ratio", float, 1.0, 0.0, 1.0, "of profit", "share of profit paid as dividends",
+    _p("payout_ratio", float, 1.0, 0.0, 1.0, "of profit", "share of profit paid as dividends "
+       "(out of cash: none while the firm draws on its credit line)", "finance"),
+    _p("initial_cash_weeks", float, 8.0, 0.0, 520.0, "weeks of revenue", "cash at the start, in "
+       "weeks of the starting revenue", "finance"),
+    _p("credit_line_weeks", float, 8.0, 0.0, 520.0, "weeks of revenue", "how far cash may fall "
+       "below zero (the credit line), in weeks of the starting revenue", "finance"),
+    _p("credit_interest", float, 0.08, 0.0, 0.5, "1/year", "interest on the credit drawn",
        "finance"),
+    _p("insolvency", bool, True, doc="the firm fails when its cash falls below the credit line "
+       "(false: it never fails, whatever it loses)", group="finance"),
     _p("customer_value_years", float, 0.0, 0.0, 10.0, "years",
        "share value of the customer base in years of its revenue", "finance"),
     _p("profit_smoothing_weeks", float, 13.0, 1.0, 520.0, "weeks", "span of the profit moving "
@@ -379,6 +466,9 @@ _DECLARED: list[Param] = [
        "shareholders"),
     _p("pressure_threshold", float, 0.1, 0.0, 1.0, "1/year",
        "return shortfall above which shareholders press for cuts", "shareholders"),
+    _p("owner_patience", float, 0.1, 0.0, 1.0, "1/year", "how much trust in management raises "
+       "the shortfall an owner tolerates (+ this × 2 (trust − 0.5); 0 switches it off)",
+       "shareholders"),
     _p("loss_pressure", float, 0.0, 0.0, 10.0, "1/year per loss margin", "pressure owners add "
        "per unit of the smoothed loss as a share of revenue (a loss-making firm's share value "
        "floors at zero, so without it owners stop pressing; 0 switches it off)",
@@ -389,6 +479,13 @@ _DECLARED: list[Param] = [
        "how fast the budget cut follows shareholder pressure", "shareholders"),
     _p("cut_reliability_loss", float, 0.5, 0.0, 1.0, "1",
        "loss of managers' commitment-keeping at a full budget cut", "shareholders"),
+    # --- measures ---------------------------------------------------------------------------
+    *[
+        _p(f"alignment_weight_{g}", float, 0.25, 0.0, 1.0, "1", f"weight of {g} in the joint "
+           "value behavioural alignment measures effort against (each group's value scaled "
+           "to [0, 1] over the possible splits)", "measures")
+        for g in ("employees", "managers", "customers", "shareholders")
+    ],
     # --- organizational learning (March 1991) -------------------------------------------
     _p("march_dimensions", int, 30, 1, 200, "dims", "dimensions of reality (m)", "learning"),
     _p("socialization_rate", float, 0.1, 0.0, 1.0, "1/week",
@@ -404,8 +501,27 @@ _DECLARED: list[Param] = [
        "surely shares know-how with the code (less: hoarding)", "learning"),
 ]
 
+#: The version of the model's behaviour, recorded in every run's params.json: it changes
+#: when the same parameters and seed would give different results (README, "Changes").
+MODEL_VERSION = 2
+
+#: Parameters of earlier model versions that no longer exist, and what took their place.
+RETIRED: dict[str, str] = {
+    "profit_share_visibility": "was retired in model 2: people now learn from the profit share "
+    "and dividends they actually receive (profit_share_rate, employee_equity_share), one "
+    "head's share each",
+    "rival_help_cost": "was retired in model 2: under relative_evaluation, helping a peer now "
+    "costs through the rank and bonus actually received",
+    "manager_pressure": "was retired in model 2: the manager's own scheme now steers the team "
+    "through the credit passed on for the work it measures (credit_value)",
+}
+
 PARAMS: dict[str, Param] = {p.name: p for p in _DECLARED}
 GROUPS: tuple[str, ...] = tuple(dict.fromkeys(p.group for p in _DECLARED))
+#: Parameters fixed when the model is built (the firm's size and structure): the model reads
+#: them only at construction, so a running model cannot change them (a new one must be built).
+SIZE_PARAMS: frozenset[str] = frozenset(
+    name for name, p in PARAMS.items() if p.group == "firm") | {"march_dimensions"}
 
 
 def defaults() -> dict[str, Any]:
@@ -418,9 +534,27 @@ def check_values(values: dict[str, Any], where: str) -> dict[str, Any]:
     checked = {}
     for key, value in values.items():
         if key not in PARAMS:
-            raise InputError(f"{where}: unknown parameter {key!r}; {suggest(key)}")
+            raise unknown(key, where)
         checked[key] = PARAMS[key].check(value, where)
     return checked
+
+
+def unknown(name: str, where: str) -> InputError:
+    """The error for a name that is not a parameter: what replaced it if it was retired,
+    else the closest names."""
+    if name in RETIRED:
+        return InputError(f"{where}: {name} {RETIRED[name]}")
+    return InputError(f"{where}: unknown parameter {name!r}; {suggest(name)}")
+
+
+def check_together(values: dict[str, Any], where: str) -> None:
+    """Checks that involve several parameters at once (after defaults and schemes)."""
+    types = ("conditional_cooperator_share", "free_rider_share", "hump_share")
+    total = sum(values[k] for k in types)
+    if total > 1.0 + 1e-9:
+        raise InputError(f"{where}: {' + '.join(types)} = {total:g} is not allowed; the "
+                         "cooperation types' shares must sum to at most 1 (the rest are "
+                         "'other')")
 
 
 def suggest(name: str) -> str:

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from sim import analysis
-from sim.sweep import Results, Spec, expand, load
+from sim.study import Results, Spec, count_runs, expand, load
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939")
@@ -70,7 +70,7 @@ def _header(results: Results) -> str:
     spec, runs, meta = results.spec, results.runs, results.meta
     ok = int((runs["status"] == "ok").sum())
     failed = int((runs["status"] == "failed").sum())
-    total = meta.get("runs_total", len(expand(spec).tasks))
+    total = meta.get("runs_total", count_runs(spec))
     facts = [
         ("runs", f"{ok} ok, {failed} failed, of {total}"),
         ("design", _design_text(spec)),
@@ -321,7 +321,7 @@ def build(results: Results) -> str:
 
 def write(results_dir: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
     """Read a results folder and write its report (default: DIR/report.html)."""
-    from sim.runner import atomic_write
+    from sim.files import atomic_write
 
     results = load(results_dir)
     path = Path(out) if out is not None else results.out / "report.html"

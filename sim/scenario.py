@@ -4,7 +4,15 @@ table of overrides and [[claims]]: the outcomes the scenario is expected to show
 another, which the test suite holds the model to.
 
 A scenario that `extends` another starts from that one's parameters (its steps and seed
-too, unless it sets its own), so each file states only where it differs.
+too, unless it sets its own, and its events), so each file states only where it differs.
+
+Policy timelines are `[[events]]`: parameter changes that apply from a week on (checked
+like [params]; the firm's size and structure cannot change during a run):
+
+    [[events]]
+    week = 156                          # from the first week of year 4 on
+    set = { employee_scheme = "balanced_scorecard" }
+    label = "leave the efficiency KPI"  # optional: shown on charts
 
 A claim reads "MEASURE (over a window) is RELATION than in THAN by at least MIN_EFFECT":
 
@@ -47,7 +55,8 @@ SCENARIO_DIR = Path(os.environ.get("ALIGNED_SCENARIOS", Path(__file__).parent.pa
 NARRATIVE_KEYS = ("what_it_is", "how_it_works", "things_to_notice", "things_to_try", "sources")
 HEADER_KEYS = ("name", "title", "description", "steps", "seed", "extends", "compare_with",
                "charts")
-TABLE_KEYS = ("params", "narrative", "claims")
+TABLE_KEYS = ("params", "narrative", "claims", "events")
+EVENT_KEYS = ("week", "set", "label")
 DEFAULT_STEPS = 520
 DEFAULT_SEED = 1
 #: The longest run a file may ask for: 10,000 weeks, about 192 years (a run keeps every week
@@ -115,6 +124,19 @@ class Claim:
                 f"{self.relation} than in {self.than} {self.effect_text}")
 
 
+@dataclass(frozen=True)
+class Event:
+    """Parameter changes that apply from a week of the run on (week 1 is the first)."""
+
+    week: int
+    set: dict[str, Any]
+    label: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """The event as its TOML table holds it."""
+        return {"week": self.week, "set": dict(self.set), "label": self.label}
+
+
 @dataclass
 class Scenario:
     """A named set of parameter overrides, with how long to run and how to read it."""
@@ -132,6 +154,7 @@ class Scenario:
     claims: list[Claim] = field(default_factory=list)
     charts: tuple[str, ...] = ()
     path: Path | None = None
+    events: tuple[Event, ...] = ()
 
     def key_measures(self) -> tuple[str, ...]:
         """The measures that matter for this scenario's idea: its charts, else its claims'."""
@@ -290,6 +313,7 @@ def from_dict(
     claims = _claims(where, data.get("claims", []), name, compare_with, steps)
     charts = _charts(where, data.get("charts", []))
     own = check_values(params, f"{where} [params]")
+    events = _events(where, data.get("events", []))
     return Scenario(
         name=name,
         title=_typed(where, "title", data.get("title", name), str, "a string"),
@@ -304,7 +328,51 @@ def from_dict(
         claims=claims,
         charts=charts,
         path=path,
+        events=sort_events((*(parent.events if parent else ()), *events)),
     )
+
+
+def sort_events(events: Any) -> tuple[Event, ...]:
+    """Events in the order they apply: by week, in the order given within a week (a later
+    one's value wins where two set the same parameter)."""
+    return tuple(sorted(events, key=lambda e: e.week))
+
+
+def check_event(where: str, table: Any, at: str) -> Event:
+    """One event table: `week` (an integer ≥ 1), `set` (parameter changes, checked like
+    [params]; the firm's size and structure cannot change in a running firm) and an
+    optional `label`."""
+    from sim.params import SIZE_PARAMS
+
+    _typed(where, at, table, dict, "a table with " + ", ".join(EVENT_KEYS))
+    for key in table:
+        if key not in EVENT_KEYS:
+            raise InputError(f"{where}: unknown key {key!r} in {at}; allowed keys: "
+                             + ", ".join(EVENT_KEYS))
+    for key in ("week", "set"):
+        if key not in table:
+            raise InputError(f"{where}: {at}.{key} is missing")
+    week = _typed(where, f"{at}.week", table["week"], int, "an integer ≥ 1")
+    if week < 1:
+        raise InputError(f"{where}: {at}.week = {week!r} is not allowed; expected an "
+                         "integer ≥ 1")
+    changes = _typed(where, f"{at}.set", table["set"], dict, "a table of parameters")
+    if not changes:
+        raise InputError(f"{where}: {at}.set is empty; expected at least one parameter")
+    for key in changes:
+        if key in SIZE_PARAMS:
+            raise InputError(f"{where}: {at}.set.{key} is not allowed; the firm's size and "
+                             "structure are fixed for a run (allowed: any parameter but "
+                             + ", ".join(sorted(SIZE_PARAMS)) + ")")
+    checked = check_values(changes, f"{where} {at}.set")
+    label = _typed(where, f"{at}.label", table.get("label", ""), str, "a string")
+    return Event(week, checked, label)
+
+
+def _events(where: str, value: Any) -> list[Event]:
+    """The [[events]] array."""
+    tables = _typed(where, "events", value, list, "an array of tables ([[events]])")
+    return [check_event(where, table, f"events[{i}]") for i, table in enumerate(tables)]
 
 
 def _check_scenario_name(where: str, key: str, value: str) -> None:

@@ -1,5 +1,5 @@
-"""What the model keeps between phases to save work (trust, who is present, traits) always
-equals a fresh computation: after every week, after turnover and churn, and after
+"""What the model keeps between phases to save work (trust, who is present, dispositions)
+always equals a fresh computation: after every week, after turnover and churn, and after
 parameters change mid-run."""
 
 import numpy as np
@@ -42,8 +42,10 @@ def _assert_caches_fresh(m: WorkplaceModel) -> None:
     reliability = np.clip(p["manager_reliability"] + p["manager_heterogeneity"]
                           * mgr._offset[0], 0, 1)
     credit = np.clip(p["credit_fairness"] + p["manager_heterogeneity"] * mgr._offset[2], 0, 1)
-    assert np.array_equal(mgr.reliability, reliability)
-    assert np.array_equal(mgr.credit_of_member, credit[emp.team])
+    assert np.array_equal(mgr._trait(0), reliability)
+    assert np.array_equal(mgr._trait(2), credit)
+    assert np.array_equal(mgr._trait(2, of_members=True), credit[emp.team])
+    assert np.array_equal(cust.trust()[cust.rows], _fresh_trust(cust.counts[cust.rows], w))
     assert np.array_equal(m.shareholders.trust(), _fresh_trust(m.shareholders.counts, w))
 
 

@@ -99,7 +99,8 @@ def test_two_workers_give_the_same_runs_as_one(tiny_library):
     assert list(one[("loud", 0)].columns) == ["effort_total", "profit"]
 
 
-def test_claims_command_prints_the_table_and_fails_on_a_false_claim(tiny_library, capsys):
+def test_claims_command_prints_the_table_and_fails_on_a_false_claim(tiny_library, tmp_path,
+                                                                    capsys):
     """`aligned claims NAME` prints one row per claim and exits 1 when one does not hold."""
     from sim.cli import main
 
@@ -108,7 +109,7 @@ def test_claims_command_prints_the_table_and_fails_on_a_false_claim(tiny_library
         'name = "loud"\nextends = "baseline"\n[params]\nmeeting_hours = 20.0\n'
         + claim + 'relation = "lower"\nmin_effect = 0.05\n'
         + claim + 'relation = "higher"\n')
-    assert main(["claims", "loud", "--workers", "1"]) == 1
+    assert main(["claims", "loud", "--workers", "1", "--results", str(tmp_path / "runs")]) == 1
     out = capsys.readouterr().out
     rows = [line for line in out.splitlines() if line.startswith("| loud |")]
     assert len(rows) == 2

@@ -229,7 +229,7 @@ def test_held_signals_wait_until_the_files_are_in_place(tmp_path):
     all of them are there."""
     import os
 
-    from sim.runner import signals_held
+    from sim.files import signals_held
 
     done = []
     with pytest.raises(KeyboardInterrupt), signals_held():
@@ -237,29 +237,3 @@ def test_held_signals_wait_until_the_files_are_in_place(tmp_path):
         time.sleep(0.1)
         done.append("renamed")
     assert done == ["renamed"]
-
-
-def test_sigterm_stops_a_lesson_and_its_worker_processes(tmp_path):
-    """SIGTERM during a lesson's process pool ends it with one line and exit 143 at once:
-    the workers are stopped too instead of finishing the queue (minutes of runs)."""
-    proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "lesson", "baseline", "--seeds",
-                             "100", "--workers", "2", "--out", str(tmp_path / "l.html")],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
-    try:
-        deadline = time.monotonic() + 60
-        while len(children.read_text().split()) < 2:
-            assert proc.poll() is None and time.monotonic() < deadline, "no pool started"
-            time.sleep(0.1)
-        workers = children.read_text().split()
-        time.sleep(2.0)
-        proc.send_signal(signal.SIGTERM)
-        stdout, stderr = proc.communicate(timeout=20)
-    finally:
-        proc.kill()
-    assert (proc.returncode, stdout, stderr) == (143, "", "aligned: terminated\n")
-    deadline = time.monotonic() + 10  # time for the orphans to be reaped
-    while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
-    assert not (tmp_path / "l.html").exists()

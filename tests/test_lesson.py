@@ -110,7 +110,8 @@ def test_opposite_claims_cannot_both_hold(library):
 def test_lesson_command_writes_the_file(library, tmp_path, capsys):
     """`aligned lesson NAME --out FILE --seeds N` writes the handout and says where."""
     out = tmp_path / "handout.html"
-    assert main(["lesson", "quiet", "--out", str(out), "--seeds", "2", "--workers", "1"]) == 0
+    assert main(["lesson", "quiet", "--out", str(out), "--seeds", "2", "--workers", "1",
+                 "--results", str(tmp_path / "runs")]) == 0
     assert f"wrote {out}" in capsys.readouterr().out
     assert "Few meetings" in out.read_text(encoding="utf-8")
 
@@ -153,7 +154,8 @@ def test_support_centre_lesson_is_a_complete_handout(tmp_path):
     """The library's flagship lesson: narrative, one chart per key measure, every claim."""
     spec = scenarios.load("support_centre_speed_metric")
     out = tmp_path / "support.html"
-    assert main(["lesson", spec.name, "--out", str(out), "--seeds", "2"]) == 0
+    assert main(["lesson", spec.name, "--out", str(out), "--seeds", "2",
+                 "--results", str(tmp_path / "runs")]) == 0
     text = out.read_text(encoding="utf-8")
     assert spec.title in text and "Rewarding A while hoping for B." in text
     for i in range(len(spec.charts)):

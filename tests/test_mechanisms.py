@@ -80,7 +80,8 @@ def test_loss_pressure_keeps_owners_of_a_loss_making_firm_pressing():
     """A firm priced below its costs is valued at zero, so without loss_pressure its owners'
     pressure settles at the required return (below the threshold: no cut); with it, the
     loss itself is pressure and the budget is cut."""
-    losing = {"price": 60.0, "required_return": 0.08, "pressure_threshold": 0.1}
+    losing = {"price": 60.0, "required_return": 0.08, "pressure_threshold": 0.1,
+              "owner_patience": 0.0}
     _, off = small(104, loss_pressure=0.0, **losing)
     _, on = small(104, loss_pressure=2.0, **losing)
     second_year = slice(52, None)
@@ -118,15 +119,8 @@ def test_help_raises_capacity():
     b = WorkplaceModel(seed=1, **SMALL, help_strength=5.0)
     for m in (a, b):
         m.employees.choose_effort()
-        m.employees.capacity()
+        m.employees.plan_work()
     assert b.employees.closures.sum() > a.employees.closures.sum()
-
-
-def test_relative_evaluation_suppresses_help():
-    """Forced ranking makes helping costly: help effort falls."""
-    _, absolute = small(26, relative_evaluation=0.0)
-    _, ranked = small(26, relative_evaluation=1.0)
-    assert ranked["effort_help"].mean() < absolute["effort_help"].mean() * 0.8
 
 
 def test_forced_exits_happen_at_the_annual_review():

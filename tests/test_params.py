@@ -100,3 +100,20 @@ def test_every_parameter_is_named_in_the_model_description():
     missing = [name for name in PARAMS if f"`{name}`" not in text]
     assert not missing, "parameters never named (in backticks) in docs/model.md: " + ", ".join(
         missing)
+
+
+def test_a_retired_parameter_names_its_replacement(tmp_path, capsys):
+    """A scenario file or --set naming a retired parameter ends with one line saying what
+    replaced it (exit 2)."""
+    from sim.cli import main
+    from sim.params import RETIRED
+
+    path = tmp_path / "old.toml"
+    path.write_text('name = "old"\nextends = "baseline"\n[params]\nrival_help_cost = 0.6\n')
+    assert main(["run", str(path), "--steps", "1", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "rival_help_cost was retired" in err
+    for name in RETIRED:
+        assert main(["run", "baseline", "--steps", "1", "--set", f"{name}=0.5"]) == 2
+        line = capsys.readouterr().err.strip()
+        assert len(line.splitlines()) == 1 and f"{name} was retired in model 2" in line

@@ -3,6 +3,7 @@ every executor, failures recorded, a killed sweep resumed, SALib indices on know
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import signal
@@ -15,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import analysis, sweep
+from sim import analysis, study, sweep
 from sim.cli import main
 
 TINY = 'n_employees = 16\nn_customers = 100\n'
@@ -74,6 +75,13 @@ BAD_SPECS = [
     ('[outcomes]\nprofit = "median"', 'profit = \'median\' is not allowed; expected one or'),
     ("replicates = 3", "unknown key 'replicates'"),
     ("[levers]\nemployee_scheme = { low = 0, high = 1 }", "cannot take a range"),
+    ('name = "../../escaped_sweep"',
+     "name = '../../escaped_sweep' is not allowed; expected an identifier"),
+    ('name = "a b"', "name = 'a b' is not allowed; expected an identifier"),
+    ('scenario = "no_such_firm"',
+     "scenario = 'no_such_firm' is not allowed; unknown scenario 'no_such_firm'"),
+    ('[policies.mine]\nscenario = "no_such_firm"',
+     "[policies.mine]: scenario = 'no_such_firm' is not allowed; unknown scenario"),
 ]
 
 
@@ -87,6 +95,78 @@ def test_bad_spec_is_one_line_and_exit_2(tmp_path, capsys, text, message):
     assert message in err, err
     assert len(err.splitlines()) == 1 and str(path) in err
     assert not out.exists()
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b'name = "caf\xe9"\nsteps = 5\n', "is not UTF-8 text (byte 0xe9 at offset 11)"),
+    (b'\xef\xbb\xbfsteps = 5\n', "starts with a byte-order mark (BOM)"),
+    (b'steps = 5\nsteps = 6\n', "not valid TOML"),
+])
+def test_unreadable_spec_file_is_one_line_and_exit_2(tmp_path, capsys, content, message):
+    """A spec that is not UTF-8, starts with a BOM or is not TOML: one line naming the file."""
+    path = tmp_path / "spec.toml"
+    path.write_bytes(content)
+    assert main(["sweep", str(path), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and str(path) in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_out_that_is_a_file_fails_before_any_run(tmp_path, capsys):
+    """`sweep --out FILE` ends with one line before anything runs or is written."""
+    path = write_spec(tmp_path, tiny_spec(replications=1))
+    taken = tmp_path / "taken"
+    taken.write_text("keep me")
+    assert main(["sweep", str(path), "--out", str(taken), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert f"--out {taken}: is a file" in err and len(err.splitlines()) == 1
+    assert taken.read_text() == "keep me"
+
+
+@pytest.mark.parametrize("text", ["replications = 1000000000", """
+[levers]
+autonomy = { low = 0.0, high = 1.0, levels = 1000 }
+meeting_hours = { low = 0.0, high = 20.0, levels = 1000 }
+manager_reliability = { low = 0.0, high = 1.0, levels = 1000 }
+case_rate = { low = 0.1, high = 0.5, levels = 1000 }
+"""])
+def test_oversized_spec_is_refused_without_yes(tmp_path, capsys, text):
+    """A spec that expands beyond the limits is refused at once, naming its size."""
+    path = write_spec(tmp_path, "steps = 5\n" + text)
+    started = time.monotonic()
+    assert main(["sweep", str(path), "--out", str(tmp_path / "out")]) == 2
+    assert time.monotonic() - started < 10  # counted, not expanded
+    err = capsys.readouterr().err.strip()
+    assert "runs (limit 100,000)" in err and "add --yes" in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_yes_runs_a_spec_over_the_limit_and_the_size_is_printed_first(tmp_path, capsys,
+                                                                       monkeypatch):
+    """Over a (lowered) run limit a sweep needs --yes; its size line comes before the runs."""
+    from sim.study import design
+
+    monkeypatch.setattr(design, "MAX_RUNS", 3)
+    path = write_spec(tmp_path, tiny_spec(replications=1))
+    assert main(["sweep", str(path), "--out", str(tmp_path / "no"), "--quiet"]) == 2
+    assert "4 runs (limit 3)" in capsys.readouterr().err
+    assert main(["sweep", str(path), "--out", str(tmp_path / "yes"), "--workers", "2",
+                 "--yes"]) == 0
+    err = capsys.readouterr().err
+    assert "sweep tiny: 4 runs, about" in err and "of memory on 2 workers" in err
+    assert len(pd.read_parquet(tmp_path / "yes" / "runs.parquet")) == 4
+
+
+def test_aligned_workers_sets_the_default_and_is_checked(tmp_path, capsys, monkeypatch):
+    """ALIGNED_WORKERS is the worker count when --workers is not given; a bad value is one
+    line."""
+    path = write_spec(tmp_path, tiny_spec(steps=5, replications=1))
+    monkeypatch.setenv("ALIGNED_WORKERS", "1")
+    assert main(["sweep", str(path), "--out", str(tmp_path / "a"), "--quiet"]) == 0
+    assert "on local with 1 worker\n" in capsys.readouterr().out
+    monkeypatch.setenv("ALIGNED_WORKERS", "many")
+    assert main(["sweep", str(path), "--out", str(tmp_path / "b"), "--quiet"]) == 2
+    assert "ALIGNED_WORKERS=many: expected an integer ≥ 1" in capsys.readouterr().err
 
 
 def test_unknown_experiment_name_lists_the_shipped_ones(capsys):
@@ -114,16 +194,16 @@ def test_grid_expands_lists_holds_scalars_and_seeds_from_one_seed_sequence(tmp_p
     spec = sweep.load_spec(write_spec(tmp_path, tiny_spec(replications=3)))
     design = sweep.expand(spec)
     assert len(design.tasks) == 2 * 2 * 3
-    assert [t["run_id"] for t in design.tasks] == list(range(12))
+    assert [t.run_id for t in design.tasks] == list(range(12))
     expected = [int(c.generate_state(1)[0]) for c in np.random.SeedSequence(11).spawn(3)]
     for task in design.tasks:
-        assert task["seed"] == expected[task["replication"]]
-        assert task["params"]["meeting_hours"] == 4 and task["params"]["n_employees"] == 16
-        assert task["run_id"] == task["point"] * 3 + task["replication"]
-    combos = {(t["policy"], t["params"]["manager_reliability"]) for t in design.tasks}
+        assert task.seed == expected[task.replication]
+        assert task.params["meeting_hours"] == 4 and task.params["n_employees"] == 16
+        assert task.run_id == task.point * 3 + task.replication
+    combos = {(t.policy, t.params["manager_reliability"]) for t in design.tasks}
     assert combos == {(p, r) for p in ("efficiency_kpi", "shared_value") for r in (0.3, 0.9)}
-    kpi = next(t for t in design.tasks if t["policy"] == "efficiency_kpi")
-    assert kpi["params"]["employee_scheme"] == "efficiency_kpi"
+    kpi = next(t for t in design.tasks if t.policy == "efficiency_kpi")
+    assert kpi.params["employee_scheme"] == "efficiency_kpi"
 
 
 def test_a_spec_that_varies_nothing_runs_its_replications(tmp_path):
@@ -131,14 +211,14 @@ def test_a_spec_that_varies_nothing_runs_its_replications(tmp_path):
     spec = sweep.load_spec(write_spec(tmp_path, "steps = 5\nreplications = 3\n"))
     design = sweep.expand(spec)
     assert len(design.points) == 1 and len(design.tasks) == 3
-    assert len({t["seed"] for t in design.tasks}) == 3
+    assert len({t.seed for t in design.tasks}) == 3
 
 
 def test_independent_seeds_give_each_run_its_own_child(tmp_path):
     """With common_random_numbers = false every run has its own child seed."""
     spec = sweep.load_spec(write_spec(tmp_path, tiny_spec(
         replications=2, extra="common_random_numbers = false")))
-    seeds = [t["seed"] for t in sweep.expand(spec).tasks]
+    seeds = [t.seed for t in sweep.expand(spec).tasks]
     assert seeds == sweep.run_seeds(11, 8) and len(set(seeds)) == 8
 
 
@@ -215,11 +295,11 @@ def test_failing_run_is_recorded_and_resume_reruns_it(tmp_path, monkeypatch, cap
     runs = pd.read_parquet(out / "runs.parquet")
     assert runs.set_index("run_id")["status"].to_dict() == {0: "ok", 1: "ok", 2: "failed",
                                                            3: "ok"}
-    failed = runs[runs["run_id"] == 2].iloc[0]
+    failed = runs[runs.run_id == 2].iloc[0]
     assert "failure requested" in failed["error"]
     assert math.isnan(failed["last_year.engagement_mean"])
     series = pd.read_parquet(out / "timeseries.parquet")
-    assert 2 not in set(series["run_id"]) and set(series["run_id"]) == {0, 1, 3}
+    assert 2 not in set(series.run_id) and set(series.run_id) == {0, 1, 3}
     import json
 
     import pyarrow.parquet as pq
@@ -237,9 +317,9 @@ def test_failing_run_is_recorded_and_resume_reruns_it(tmp_path, monkeypatch, cap
     assert main(["sweep", str(path), "--out", str(out), "--resume", "--quiet"]) == 0
     assert "1 runs in" in capsys.readouterr().out
     resumed = pd.read_parquet(out / "runs.parquet")
-    assert (resumed["status"] == "ok").all() and resumed["run_id"].is_unique
+    assert (resumed["status"] == "ok").all() and resumed.run_id.is_unique
     kept = runs[runs["status"] == "ok"].drop(columns=TIMING).reset_index(drop=True)
-    again = resumed[resumed["run_id"] != 2].drop(columns=TIMING).reset_index(drop=True)
+    again = resumed[resumed.run_id != 2].drop(columns=TIMING).reset_index(drop=True)
     pd.testing.assert_frame_equal(kept, again)
 
 
@@ -254,7 +334,7 @@ def test_parts_are_compacted_without_losing_or_repeating_runs(tmp_path, monkeypa
     pd.testing.assert_frame_equal(saved.runs.drop(columns=TIMING),
                                   reference.drop(columns=TIMING))
     series = pd.read_parquet(out / "timeseries.parquet")
-    assert not series.duplicated(["run_id", "week"]).any() and series["run_id"].nunique() == 8
+    assert not series.duplicated(["run_id", "week"]).any() and series.run_id.nunique() == 8
 
 
 def test_existing_results_need_resume_and_the_same_spec(tmp_path, capsys):
@@ -320,18 +400,150 @@ def test_killed_sweep_resumes_with_every_run_once(tmp_path, resumable, stop):
         time.sleep(0.05)
     assert workers and all(_gone(pid) for pid in workers)
     done = store.runs()
-    assert 2 <= len(done) < len(reference) and done["run_id"].is_unique
+    assert 2 <= len(done) < len(reference) and done.run_id.is_unique
 
     result = subprocess.run([*command, "--resume"], capture_output=True, text=True, timeout=120,
                             check=True)
     assert f"({len(done)} already done, skipped)" in result.stdout
     runs = pd.read_parquet(out / "runs.parquet")
-    assert sorted(runs["run_id"]) == list(range(len(reference)))
+    assert sorted(runs.run_id) == list(range(len(reference)))
     pd.testing.assert_frame_equal(runs.drop(columns=TIMING), reference.drop(columns=TIMING))
     series = pd.read_parquet(out / "timeseries.parquet")
     assert not series.duplicated(["run_id", "week"]).any()
-    assert series.groupby("run_id").size().eq(12).all() and series["run_id"].nunique() == 16
+    assert series.groupby("run_id").size().eq(12).all() and series.run_id.nunique() == 16
     assert not store.parts.exists()
+
+
+@pytest.fixture(scope="module")
+def long_runs(tmp_path_factory):
+    """A spec whose runs last long enough to act on a sweep while it runs, and its
+    uninterrupted results."""
+    folder = tmp_path_factory.mktemp("long_runs")
+    path = write_spec(folder, tiny_spec(steps=300, replications=4))
+    return path, sweep.run(path, workers=2)
+
+
+@pytest.fixture
+def reaped():
+    """Processes a test starts, killed at its end if still running (a failing test leaves
+    none behind; their workers die with them)."""
+    started: list[subprocess.Popen] = []
+    yield started
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
+def _start_sweep(path: Path, out: Path, *extra: str) -> subprocess.Popen:
+    """Start `aligned sweep` with two workers in its own process."""
+    command = [sys.executable, "-m", "sim.cli", "sweep", str(path), "--out", str(out),
+               "--workers", "2", "--quiet", *extra]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for_parts(process: subprocess.Popen, store: sweep.Store, count: int) -> None:
+    deadline = time.monotonic() + 90
+    while len(list(store.parts.glob("runs-*.parquet"))) < count:
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "no run finished in time"
+        time.sleep(0.02)
+
+
+def _same_runs(out: Path, reference: pd.DataFrame) -> None:
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert sorted(runs["run_id"]) == list(range(len(reference)))
+    pd.testing.assert_frame_equal(runs.drop(columns=TIMING), reference.drop(columns=TIMING))
+
+
+def test_second_writer_is_refused_with_the_holders_pid(tmp_path, long_runs, capsys, reaped):
+    """While a sweep writes its folder, a second sweep into it, with --resume or without, is
+    refused with one line naming the first one's PID; the first finishes every run once."""
+    path, reference = long_runs
+    out = tmp_path / "out"
+    first = _start_sweep(path, out)
+    reaped.append(first)
+    _wait_for_parts(first, sweep.Store(out), 1)
+    for extra in (["--resume"], []):
+        assert main(["sweep", str(path), "--out", str(out), "--quiet", *extra]) == 2
+        err = capsys.readouterr().err.strip()
+        assert f"in use by another aligned process (PID {first.pid})" in err
+        assert len(err.splitlines()) == 1
+    assert first.poll() is None  # the refused ones did not stop the first
+    stdout, _ = first.communicate(timeout=120)
+    assert first.returncode == 0 and "16 of 16 runs ok, 0 failed" in stdout
+    manifest = json.loads((out / "sweep.json").read_text())
+    assert manifest["complete"] and manifest["runs_ok"] == 16 and len(manifest["sessions"]) == 1
+    _same_runs(out, reference)
+
+
+def test_killed_worker_is_noticed_and_its_run_retried(tmp_path, long_runs, reaped):
+    """A pool worker killed mid-sweep (as the out-of-memory killer would) breaks no run: the
+    runs it may have held run again on a fresh pool, every run ends ok, nothing is failed."""
+    import psutil
+
+    path, reference = long_runs
+    out = tmp_path / "out"
+    process = _start_sweep(path, out)
+    reaped.append(process)
+    _wait_for_parts(process, sweep.Store(out), 1)
+    parent = psutil.Process(process.pid)
+    workers = [c for c in parent.children() if c.cmdline() == parent.cmdline()]
+    assert workers, "no pool worker found"
+    workers[0].kill()
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 0, stderr
+    assert "16 of 16 runs ok, 0 failed" in stdout
+    assert not workers[0].is_running() or workers[0].status() == psutil.STATUS_ZOMBIE
+    manifest = json.loads((out / "sweep.json").read_text())
+    assert manifest["complete"] and (manifest["runs_ok"], manifest["runs_failed"]) == (16, 0)
+    _same_runs(out, reference)
+
+
+def test_run_that_kills_its_worker_twice_is_failed_and_the_rest_run(tmp_path, monkeypatch,
+                                                                     capsys):
+    """A run whose worker dies each time it is tried is recorded failed after one retry; the
+    other runs, queued or in flight, all finish ok, and the sweep is complete."""
+    path = write_spec(tmp_path, tiny_spec(steps=20, replications=2))
+    out = tmp_path / "out"
+    monkeypatch.setenv(sweep.CRASH_ENV, "3")
+    assert main(["sweep", str(path), "--out", str(out), "--workers", "2", "--quiet"]) == 0
+    assert "7 of 8 runs ok, 1 failed" in capsys.readouterr().out
+    runs = pd.read_parquet(out / "runs.parquet").set_index("run_id")
+    assert runs.loc[3, "status"] == "failed" and "WorkerDied" in runs.loc[3, "error"]
+    assert (runs.drop(index=3)["status"] == "ok").all()
+    assert json.loads((out / "sweep.json").read_text())["complete"]
+
+
+def test_damaged_part_and_manifest_are_set_aside_and_their_runs_redone(tmp_path, resumable,
+                                                                        reaped):
+    """After a kill, a truncated Parquet part and a garbage sweep.json are found on --resume,
+    set aside with a warning, and the part's runs run again: the result equals an
+    uninterrupted sweep."""
+    path, reference = resumable
+    out = tmp_path / "out"
+    process = _start_sweep(path, out)
+    reaped.append(process)
+    store = sweep.Store(out)
+    _wait_for_parts(process, store, 2)
+    process.kill()
+    process.communicate(timeout=30)
+    done = store.runs()
+    part = sorted(store.parts.glob("runs-*.parquet"))[0]
+    lost = len(pd.read_parquet(part))
+    part.write_bytes(part.read_bytes()[: part.stat().st_size // 2])
+    (out / "sweep.json").write_text("{ not json")
+    with pytest.raises(Exception, match="damaged"):
+        sweep.load(out)
+    result = subprocess.run([sys.executable, "-m", "sim.cli", "sweep", str(path), "--out",
+                             str(out), "--resume", "--quiet"], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert f"{part} is damaged" in result.stderr and "sweep.json is damaged" in result.stderr
+    assert f"({len(done) - lost} already done, skipped)" in result.stdout
+    assert (out / "damaged" / part.name).is_file() and (out / "damaged" / "sweep.json").is_file()
+    assert json.loads((out / "sweep.json").read_text())["complete"]
+    _same_runs(out, reference)
 
 
 # --- sensitivity analysis -------------------------------------------------------------
@@ -376,9 +588,9 @@ profit = "last_year"
     slope = {"efficiency_kpi": (3.0, 0.0), "shared_value": (1.0, 0.1)}
     rows = []
     for task in design.tasks:
-        a, m = slope[task["policy"]]
-        value = a * task["varied"]["autonomy"] + m * task["varied"]["meeting_hours"]
-        rows.append({"run_id": task["run_id"], "point": task["point"], "policy": task["policy"],
+        a, m = slope[task.policy]
+        value = a * task.varied["autonomy"] + m * task.varied["meeting_hours"]
+        rows.append({"run_id": task.run_id, "point": task.point, "policy": task.policy,
                      "status": "ok", "last_year.profit": value + rng.normal(0, 0.01)})
     runs = pd.DataFrame(rows).sample(frac=1, random_state=1)  # finished in any order
     found = dict(analysis.sensitivity(spec, design, runs, "last_year.profit"))
@@ -426,7 +638,6 @@ def test_pool_workers_use_one_blas_thread():
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context(sweep.default_start_method())
-    with ProcessPoolExecutor(1, mp_context=context, initializer=sweep._init_local_worker,
-                             initargs=(None,)) as pool:
+    with ProcessPoolExecutor(1, mp_context=context, initializer=study.init_worker) as pool:
         variable, threads = pool.submit(_worker_threads).result(timeout=60)
     assert variable == "1" and threads and all(n == 1 for n in threads)

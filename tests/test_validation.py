@@ -110,10 +110,14 @@ def test_team_years_cover_every_team():
 @pytest.mark.slow
 def test_validate_json_passes_and_has_the_documented_shape(capsys):
     """`aligned validate --json` at CI counts passes every check and prints, per validation,
-    its tables, its checks and the verdict; March's table has p1, p2, knowledge and se."""
+    its tables, its checks and the verdict; March's table has p1, p2, knowledge and se; the
+    public-goods table has each period's contribution share."""
     assert main(["validate", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert list(data) == ["march1991", "holmstrom_milgrom1991", "calibration"]
+    assert list(data) == ["march1991", "holmstrom_milgrom1991", "public_goods", "calibration"]
+    periods = data["public_goods"]["table"]
+    assert [r["period"] for r in periods] == list(range(1, 11))
+    assert all(0.0 <= r["contribution_share"] <= 1.0 for r in periods)
     table = data["march1991"]["table"]
     assert len(table) == 15
     assert {(r["p1"], r["p2"]) for r in table} == {

@@ -180,15 +180,17 @@ def test_default_comparisons_differ_from_run_a():
     assert Session("baseline").default_compare_target() != "baseline"
 
 
-def test_compare_by_scenario_diverges_on_customer_trust():
+def test_compare_by_scenario_diverges_in_effort_and_reopens():
     """The strategist's question: shared value against a throughput KPI, same seed, one year.
-    Customer trust in the firm ends higher under shared value in each of three seeds."""
+    Under shared value people learn to give care more effort and fewer cases reopen, in each
+    of three seeds (last quarter's means)."""
     for seed in (1, 2, 3):
         session = Session("efficiency_kpi", seed=seed)
         session.set_comparison(Comparison("scenario", "shared_value"))
         session.step(52)
-        a, b = (run.series("trust_customer_firm")[-1] for run in session.runs)
-        assert b - a > 0.1, (seed, a, b)
+        care = [run.series("effort_care")[-13:].mean() for run in session.runs]
+        reopen = [run.series("reopen_rate")[-13:].mean() for run in session.runs]
+        assert care[1] - care[0] > 0.1 and reopen[0] - reopen[1] > 0.03, (seed, care, reopen)
 
 
 def test_loading_a_scenario_forgets_changes_and_keeps_compare_kind():

@@ -6,6 +6,7 @@ and writing it writes there, so the vectorized phases and the agent views never 
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import mesa
@@ -85,9 +86,12 @@ def sigmoid(x: np.ndarray | float) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def mean(values: np.ndarray) -> np.floating:
+def mean(values: np.ndarray, empty: float = math.nan) -> np.floating | float:
     """Mean of a 1-D float array, exactly as ndarray.mean computes it, without its Python
-    overhead (this is called many times a step on small arrays)."""
+    overhead (this is called many times a step on small arrays); `empty` for an empty one
+    (NaN unless the caller says what a mean over nobody should be)."""
+    if not values.size:
+        return empty
     return np.add.reduce(values) / values.size
 
 

@@ -56,6 +56,7 @@ class Customers:
         self.expectation = np.zeros(capacity)
         self.open_cases = np.zeros(capacity, dtype=np.int64)
         self.counts = np.zeros((capacity, 4))  # trust in the firm: comfort, confidence
+        self.trust_value = np.full(capacity, 0.5)  # trust in the firm, from the counts
         self.agents: list[Customer | None] = [None] * capacity
         self.rows = np.zeros(0, dtype=np.int64)
         # free rows as a stack (the top is the end): the next customer takes the row freed last
@@ -81,6 +82,9 @@ class Customers:
         counts = np.zeros((new, 4))
         counts[:old] = self.counts
         self.counts = counts
+        trust = np.full(new, 0.5)
+        trust[:old] = self.trust_value
+        self.trust_value = trust
         self.agents.extend([None] * (new - old))
         free = np.empty(new, dtype=np.int64)
         free[: self._n_free] = self._free[: self._n_free]
@@ -104,6 +108,7 @@ class Customers:
         self.expectation[rows] = model.p["initial_expectation"]
         self.open_cases[rows] = 0
         self.counts[rows] = 0.0
+        self.trust_value[rows] = 0.5
         agents = self.agents
         for row in rows.tolist():
             agents[row] = Customer(model, row)
@@ -137,11 +142,16 @@ class Customers:
 
     def trust(self) -> np.ndarray:
         """Trust in the firm for every row (inactive rows hold stale values)."""
-        return trust_of(self.counts, self.model.p["comfort_weight"])
+        return self.trust_value
+
+    def refresh_trust(self) -> None:
+        """Recompute every row's trust from its counts (after the counts or the comfort
+        weight changed)."""
+        self.trust_value = trust_of(self.counts, self.model.p["comfort_weight"])
 
     def mean_trust(self) -> float:
         """Mean trust in the firm of the present customers."""
-        trust = trust_of(self.counts.take(self.rows, axis=0), self.model.p["comfort_weight"])
+        trust = self.trust_value.take(self.rows)
         return float(np.add.reduce(trust) / trust.size)
 
     def team_backlog(self) -> np.ndarray:
@@ -189,11 +199,17 @@ class Customers:
     # --- phase 4: customers ----------------------------------------------------------------
     def update_satisfaction(self) -> None:
         """S ← s + η (σ(κ (outcome − expectation)) − s) for customers who had cases;
-        expectations adapt slowly to the outcomes experienced."""
+        expectations adapt slowly to the outcomes experienced. A trusting customer forgives
+        part of a reopened case's harm (Morgan & Hunt 1994): the harm is
+        reopen_cost · (1 − trust_forgiveness · T)."""
         p = self.model.p
         served, before = self._served, self._before
         waiting = before - self._closed_c
-        outcome = (self._solved_c + p["wait_value"] * waiting - p["reopen_cost"] * self._reopened_c)
+        harm = p["reopen_cost"] * self._reopened_c
+        if p["trust_forgiveness"]:
+            trust = self.trust_value.take(served)
+            harm = harm * (1.0 - p["trust_forgiveness"] * trust)
+        outcome = (self._solved_c + p["wait_value"] * waiting - harm)
         outcome /= np.maximum(before, 1)
         clip(outcome, 0.0, 1.0, out=outcome)
         gap = outcome - self.expectation[served]
@@ -212,22 +228,34 @@ class Customers:
         counts[served, 2] += self._solved_c
         counts[served, 3] += self._reopened_c
         counts[self.arrivals] = 0.0
+        self.refresh_trust()
 
     def churn_and_recommend(self) -> None:
-        """Churn with hazard churn_base·exp(−κ s); arrivals from marketing and net promoters,
-        shrinking as the customer base nears the market size (Bass 1969)."""
+        """Churn with hazard churn_base · exp(−κ s − κ_T (T − 0.5)): a customer who trusts the
+        firm stays through more (Morgan & Hunt 1994); arrivals from marketing and net
+        promoters, each promoter and detractor weighted by trust (1 ± trust_word_of_mouth ·
+        (2T − 1)), shrinking as the customer base nears the market size (Bass 1969)."""
         p = self.model.p
         rng = self.model.rng
         rows = self.rows
         s = self.satisfaction[rows]
-        promoters = int(np.count_nonzero(s > p["promoter_threshold"]))
-        detractors = int(np.count_nonzero(s < p["detractor_threshold"]))
-        hazard = p["churn_base"] * np.exp(-p["churn_sensitivity"] * s)
+        is_promoter = s > p["promoter_threshold"]
+        is_detractor = s < p["detractor_threshold"]
+        promoters = int(np.count_nonzero(is_promoter))
+        detractors = int(np.count_nonzero(is_detractor))
+        exponent = -p["churn_sensitivity"] * s
+        net_promoters: float = max(0, promoters - detractors)
+        if p["trust_churn_effect"] or p["trust_word_of_mouth"]:
+            trust = self.trust_value.take(rows)
+            exponent -= p["trust_churn_effect"] * (trust - 0.5)
+            lean = p["trust_word_of_mouth"] * (2.0 * trust - 1.0)
+            net_promoters = max(0.0, float(((1.0 + lean) * is_promoter).sum()
+                                           - ((1.0 - lean) * is_detractor).sum()))
+        hazard = p["churn_base"] * np.exp(exponent)
         leaving = rows[rng.random(rows.size) < hazard]
         self.churned = int(leaving.size)
         self.leave(leaving)
         reach = max(0.0, 1.0 - rows.size / p["market_size"])
-        net_promoters = max(0, promoters - detractors)
         inflow = (p["base_inflow"] * rows.size + p["word_of_mouth"] * net_promoters) * reach
         self.arrived = int(rng.poisson(inflow))
         self.arrivals = self.join(self.arrived)

@@ -9,18 +9,46 @@ autonomy × fit, recognition and purpose; quitting follows the outside-option ga
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.agents.base import RowAgent, clip, count_views, mean, row_field, sigmoid, trust_of
-from sim.learning import random_beliefs
-from sim.params import FUNCTIONS, TASKS
+from sim.agents.base import (
+    RowAgent,
+    add_evidence,
+    clip,
+    count_views,
+    mean,
+    row_field,
+    sigmoid,
+    trust_of,
+)
+from sim.behaviour import (
+    cooperation_target,
+    draw_split,
+    draw_types,
+    learn_returns,
+    logit_shares,
+    update_beliefs,
+)
+from sim.clock import WEEKS_PER_YEAR, is_annual_review
+from sim.learning import knowledge, learning_period, random_beliefs
+from sim.vocab import FUNCTIONS, TASKS
 
 if TYPE_CHECKING:
     from sim.model import WorkplaceModel
 
 SPEED, CARE, HELP, LEARN = range(len(TASKS))
+
+
+def solve_probability(p: dict, care_share: Any, effort: Any, knowledge: Any, fit: Any) -> Any:
+    """Chance a closure solves the case: σ(b_care · a_care · E + b_know · knowledge
+    + b_fit · fit − difficulty), for employees, consultants and the alignment target alike
+    (arrays or numbers)."""
+    quality = (p["care_quality_effect"] * care_share * effort
+               + p["knowledge_quality_effect"] * knowledge
+               + p["fit_quality_effect"] * fit - p["case_difficulty"])
+    return sigmoid(quality)
 
 
 class Employee(RowAgent):
@@ -70,6 +98,7 @@ class Employees:
         self.n = n
         self.team = np.arange(n) // size
         self.n_teams = int(self.team.max()) + 1
+        self.team_size_max = size
         self.hire_function = np.arange(n) % size % nf
         self.role = self.hire_function.copy()
         self.active = np.ones(n, dtype=bool)
@@ -96,15 +125,31 @@ class Employees:
         self.rep_gain = np.zeros(n)
         self.mgr_counts = np.zeros((n, 4))  # trust in the manager: comfort, confidence
         self.issues_raised = np.zeros(n)
-        self.issues_closed = np.zeros(n)
+        self.base_pay = self.pay.copy()
+        self.bonus = np.zeros(n)
+        self.help_given = np.zeros(n)
         self.quits = self.dismissals = self.hires = self.new_consultants = 0
         self._row_base = np.arange(n) * nf  # flat index of each person's first function
+        # what people have learned, believe and value (sim/behaviour.py, docs/model.md §7.2)
+        # learned return of a unit of effort per task, from the prior a newcomer holds
+        self.returns = np.full((n, len(TASKS)), p["initial_return"])
+        self.traces = np.zeros((n, len(TASKS)))  # eligibility traces of the delta rule
+        self.choice = self.shares.copy()  # the logit shares (the week's split varies around)
+        self.coop_type = draw_types(rng, n, cooperation_shares(p))
+        self.help_belief = np.full(n, p["initial_help_belief"])
+        self.early_career = rng.random(n) < p["early_career_share"]
+        self.values = draw_values(rng, self.early_career, p)
+        self.rank = np.full(n, 0.5)  # this week's score percentile among those present
+        self.shared_pay = 0.0  # profit share and equity dividends per head this week
+        self.raise_value = np.zeros(n)  # a year of this week's raise, where raises follow work
         self._build_network(rng, p["cross_team_ties"])
         self._team_blocks()
         self.agents: list[Employee | None] = [Employee(model, i) for i in range(n)]
         self._membership_changed()
         self.refresh_trust()
         self.update_levels()
+        self.raise_value[:] = 0.0  # the starting levels are nobody's raise
+        self._fit = self.fit()
 
     # --- structure --------------------------------------------------------------------
     def _build_network(self, rng: np.random.Generator, ties: int) -> None:
@@ -228,35 +273,56 @@ class Employees:
             return "actively disengaged"
         return "not engaged"
 
+    def update_knowledge(self, reality: np.ndarray) -> None:
+        """Knowledge: the share of reality's dimensions each person's beliefs hold right."""
+        self.knowledge = knowledge(self.beliefs, reality)
+
     # --- phase 2: effort ----------------------------------------------------------------
     def choose_effort(self) -> None:
-        """Split effort by softmax of task returns; total effort from engagement and overhead.
+        """Split effort over the tasks by a logit over what each is worth to the person, then
+        give each part of the week to a task; total effort from engagement and overhead.
 
-        r_j = pay_sensitivity·Σ_m w_m V[m,j] + manager_pressure·(manager's return)
-              + intrinsic_strength·g·intrinsic_j + norm_strength·(team's split last week),
-        a = softmax(r/τ); E = (e0 + (1 − e0) g)(1 − overhead); with
-        effort_incentive_strength λ > 0 the level moves toward clip(Σ a_j r_j / c) by λ.
+        U_j = r_j (the return the person has learned a unit of effort on j brings)
+              + intrinsic_strength · g · v_purpose · ι_j + norm_strength · (team's split);
+        a = logit(U / τ); help is then drawn toward the cooperation target by
+        cooperation_strength κ: a_help ← (1 − κ) a_help + κ h*, the other tasks rescaled;
+        the week's split is `effort_blocks` parts drawn with shares a. E = L (1 − overhead),
+        L = e0 + (1 − e0) g, moved toward clip(Σ a_j U_j / c) by effort_incentive_strength.
         """
         model, p = self.model, self.model.p
-        cut = model.finance.budget_cut
-        returns = np.multiply.outer(p["intrinsic_strength"] * self.engagement,
-                                    model.intrinsic_returns)
-        returns += model.paid_task_returns  # pay, the manager's push, rivalry (see _derive)
-        returns += (p["norm_strength"] * self.team_mean(self.shares)).take(self.team, axis=0)
-        returns[:, LEARN] *= 1.0 - cut  # training cut: learning pays less
-        # Holmstrom–Milgrom level choice (default off) needs the returns before the softmax
-        raw = returns.copy() if p["effort_incentive_strength"] > 0 else None
-        returns /= p["effort_temperature"]
-        returns -= row_max(returns)[:, None]
-        shares = np.exp(returns, out=returns)
-        shares /= shares.sum(axis=1, keepdims=True)
-        self.shares = shares
+        utility = np.multiply.outer(p["intrinsic_strength"] * self.engagement
+                                    * self.values[:, PURPOSE], model.intrinsic_returns)
+        utility += self.returns
+        utility += (p["norm_strength"] * self.team_mean(self.shares)).take(self.team, axis=0)
+        choice = logit_shares(utility, p["effort_temperature"])
+        kappa = p["cooperation_strength"]
+        if kappa > 0:
+            self._blend_cooperation(choice, kappa)
+        self.choice = choice
+        self.shares = draw_split(model.rng, choice, p["effort_blocks"])
         base = p["base_effort"]
         level = base + (1.0 - base) * self.engagement
-        if raw is not None:
-            paid = np.clip((shares * raw).sum(axis=1) / p["effort_cost"], 0.0, 1.0)
+        if p["effort_incentive_strength"] > 0:
+            paid = np.clip((choice * utility).sum(axis=1) / p["effort_cost"], 0.0, 1.0)
             level = level + p["effort_incentive_strength"] * (paid - level)
         self.effort = level * (1.0 - self.overhead())
+
+    def _blend_cooperation(self, choice: np.ndarray, kappa: float) -> None:
+        """Draw each person's help share toward what their cooperation type gives when they
+        expect their teammates' help (raised by trust in peers); the other tasks keep their
+        proportions. In place."""
+        p = self.model.p
+        target = cooperation_target(self.coop_type, self.help_belief, p["conditional_slope"])
+        if p["trust_cooperation"]:
+            target *= 1.0 + p["trust_cooperation"] * (self._peer_out - 0.5)
+            clip(target, 0.0, 1.0, out=target)
+        help_ = (1.0 - kappa) * choice[:, HELP] + kappa * target
+        rest = 1.0 - choice[:, HELP]
+        scale = np.where(rest > 1e-12, (1.0 - help_) / np.maximum(rest, 1e-12), 0.0)
+        choice *= scale[:, None]
+        even = np.where(rest > 1e-12, 0.0, (1.0 - help_) / (choice.shape[1] - 1))
+        choice += even[:, None]
+        choice[:, HELP] = help_
 
     def overhead(self) -> np.ndarray:
         """Share of the week lost to meetings and process, relieved by trust (speed of trust)."""
@@ -267,10 +333,11 @@ class Employees:
         return clip(relieved, 0.0, 0.95, out=relieved)
 
     # --- phase 3: work -------------------------------------------------------------------
-    def capacity(self) -> None:
+    def plan_work(self) -> None:
         """Closures each person can make and the chance each closure solves the case.
 
-        closures = capacity · a_speed · E · fit · (1 + help_strength · teammates' help);
+        closures = capacity · a_speed · E · fit · (1 + help_strength · help of the others
+        in one's team, per head);
         solve = σ(b_care · a_care · E + b_know · knowledge + b_fit · fit − difficulty).
         """
         p = self.model.p
@@ -279,20 +346,74 @@ class Employees:
         shares, effort, a = self.shares, self.effort, self.active
         help_given = shares[:, HELP] * effort * a
         self.help_given = help_given
-        team_help = self.team_mean(help_given)[self.team]
-        boost = 1.0 + p["help_strength"] * team_help
+        # help raises the output of the others in one's team, not one's own
+        received = self.teammates_mean(help_given) if self.team_size_max > 1 else 0.0
+        boost = 1.0 + p["help_strength"] * received
         closures = p["case_capacity"] * shares[:, SPEED] * effort * fit * boost
         closures *= a
         self.closures = closures
-        quality = (p["care_quality_effect"] * shares[:, CARE] * effort
-                   + p["knowledge_quality_effect"] * self.knowledge
-                   + p["fit_quality_effect"] * fit - p["case_difficulty"])
-        self.solve_prob = sigmoid(quality)
+        self.solve_prob = solve_probability(p, shares[:, CARE], effort, self.knowledge, fit)
+
+    def record_throughput(self, used: np.ndarray) -> None:
+        """Closures actually made: each person's capacity times the share of their team and
+        function's capacity the demand used this week."""
+        self.throughput = self.closures * used
+
+    def learn_with_code(self, code: np.ndarray, reality: np.ndarray) -> None:
+        """One March (1991) period on the people present: those who share feed the code,
+        everyone learns from it, and some beliefs are renewed (p3)."""
+        rng, p = self.model.rng, self.model.p
+        rows = self.active_rows
+        everyone = rows.size == self.n
+        beliefs = self.beliefs if everyone else self.beliefs[rows]
+        sharing = self.sharing()
+        contributes = rng.random(rows.size) < (sharing if everyone else sharing[rows])
+        learning_period(rng, beliefs, code, reality, contributes, p["socialization_rate"],
+                        p["code_learning_rate"])
+        if p["belief_turnover"] > 0:
+            renew = rng.random(rows.size) < p["belief_turnover"]
+            beliefs[renew] = random_beliefs(rng, int(renew.sum()), beliefs.shape[1])
+        if not everyone:
+            self.beliefs[rows] = beliefs
 
     def sharing(self) -> np.ndarray:
         """Chance each person shares know-how with the code: help effort against a reference."""
         help_given = self.shares[:, HELP] * self.effort
         return clip(help_given / self.model.p["share_reference"], 0.0, 1.0) * self.active
+
+    # --- phase 5: what the manager decides ------------------------------------------------
+    def raise_issues(self) -> None:
+        """Each person present raises Poisson(issue_rate · (1 + trust_voice · (T − 0.5)))
+        issues (blockers) this week: people speak up more to a manager they trust
+        (psychological safety, Edmondson 1999)."""
+        p = self.model.p
+        rate = p["issue_rate"] * np.maximum(0.0, 1.0 + p["trust_voice"]
+                                            * (self.manager_trust - 0.5))
+        raised = self.model.rng.poisson(rate) * self.active
+        self.issues_raised = raised.astype(float)
+
+    def receive_score(self, score: np.ndarray) -> None:
+        """This week's score under the scheme, its percentile among those present, and its
+        moving average (forced exits rank by it)."""
+        self.score = score
+        self.score_ema += self.model.p["score_average_rate"] * (score - self.score_ema)
+        rows = self.active_rows
+        if rows.size > 1:
+            order = np.argsort(np.argsort(score[rows], kind="stable"), kind="stable")
+            self.rank[rows] = order / (rows.size - 1)
+
+    def receive_pay(self, base: np.ndarray, bonus: np.ndarray, shared: float) -> None:
+        """Pay of the week: base pay by level, the bonus and the shared value (profit share
+        and equity dividends per head); nothing for vacant positions."""
+        a = self.active
+        self.base_pay = base * a
+        self.bonus = bonus
+        self.shared_pay = shared
+        self.pay = (base + bonus + shared) * a
+
+    def move_roles(self, move: np.ndarray, to: np.ndarray) -> None:
+        """People for whom `move` is true change to the function `to`."""
+        self.role = np.where(move, to, self.role)
 
     def develop_skills(self) -> None:
         """Skill grows with learning effort and mentoring; unused skills fade; peers re-validate.
@@ -338,6 +459,77 @@ class Employees:
             present = present[self._team_order]
         return np.maximum.reduceat(present, self._team_starts, axis=0)
 
+    # --- phase 6: trust ----------------------------------------------------------------------
+    def update_trust(self, credit: np.ndarray, kept: np.ndarray, broken: np.ndarray,
+                     closed: np.ndarray) -> None:
+        """Trust in the manager and in peers from this week's evidence (per employee position:
+        the manager's credit fairness, commitments kept and broken, issues closed).
+
+        employee→manager: confidence from commitments kept and issues closed against broken
+        and left open, comfort from credit passed on; employee→peer: comfort from help
+        received (against the sharing reference), confidence from the peer's quality. Each
+        count decays by trust_memory and then adds this week's evidence.
+        """
+        p = self.model.p
+        delta = p["trust_memory"]
+        open_issues = self.issues_raised - closed
+        add_evidence(self.mgr_counts, delta, credit, 1.0 - credit, kept + closed,
+                     broken + open_issues)
+        dst = self.edge_dst
+        helped = self.help_given[dst]
+        shortfall = np.maximum(0.0, p["share_reference"] * self.effort[dst] - helped)
+        evidence = p["help_evidence"]
+        solve = self.solve_prob[dst]
+        add_evidence(self.edge_counts, delta, evidence * helped, evidence * shortfall,
+                     solve, 1.0 - solve)
+        self.refresh_trust()
+
+    def learn_from_week(self, credit: np.ndarray) -> None:
+        """What the week brought, and what people learn from it (docs/model.md §7.2).
+
+        The reward R = pay_sensitivity · v_pay · (bonus + shared pay + raise) / wage
+        + v_recognition · (credit_value · credit + recognition_value · peers' recognition)
+        + v_security · security_value · forced_exit_share · (2 · rank − 1), in weekly wages,
+        updates each task's learned return by the delta rule on this week's effort per task
+        (`sim.behaviour.learn_returns`); beliefs about teammates' help move toward the help
+        seen (`credit`: what the manager credited each person with this week).
+        """
+        p, rows = self.model.p, self.active_rows
+        if rows.size == 0:
+            return
+        v = self.values
+        money = (self.bonus + self.shared_pay + self.raise_value) / p["wage"]
+        reward = p["pay_sensitivity"] * v[:, PAY] * money
+        if p["credit_value"] or p["recognition_value"]:
+            reward += v[:, RECOGNITION] * (p["credit_value"] * credit
+                                           + p["recognition_value"] * self.recognition())
+        if p["security_value"] and p["forced_exit_share"]:
+            reward += (v[:, SECURITY] * p["security_value"] * p["forced_exit_share"]
+                       * (2.0 * self.rank - 1.0))
+        if p["return_learning_rate"] > 0:
+            cues = self.shares * self.effort[:, None]
+            learn_returns(self.returns, self.traces, cues, reward, p["return_learning_rate"],
+                          p["reward_trace"], rows if rows.size < self.n else None)
+        if p["help_belief_rate"] > 0:
+            seen = self.teammates_mean(self.shares[:, HELP], alone=self.help_belief)
+            belief = update_beliefs(self.help_belief, seen, p["help_belief_rate"])
+            self.help_belief = np.where(self.active, belief, self.help_belief)
+
+    def recognition(self) -> np.ndarray:
+        """Peers' recognition this week: the help a person gave against the sharing
+        reference (help − shortfall, in units of effort; what peers' comfort evidence
+        records, §7.7)."""
+        reference = self.model.p["share_reference"] * self.effort
+        return self.help_given - np.maximum(0.0, reference - self.help_given)
+
+    def teammates_mean(self, values: np.ndarray, alone: np.ndarray | float = 0.0) -> np.ndarray:
+        """Per person, the mean of `values` over the other present members of their team
+        (`alone` where there are none)."""
+        a = self.active
+        total = np.bincount(self.team, weights=values * a, minlength=self.n_teams)[self.team]
+        others = self.team_heads[self.team] - a
+        return np.where(others > 0, (total - values * a) / np.maximum(others, 1), alone)
+
     # --- phase 7: engagement ----------------------------------------------------------------
     def update_engagement(self) -> None:
         """G ← g + η (g* − g) + noise, with g* = σ(θ0 + disposition + θ·drivers)."""
@@ -345,11 +537,14 @@ class Employees:
         managers = model.managers
         rows = self.active_rows
         contribution = np.maximum(self.effort, 1e-3)
-        pay_ratio = np.maximum(self.pay, 1.0) / max(mean(self.pay[rows]), 1.0)
-        contrib_ratio = contribution / max(mean(contribution[rows]), 1e-3)
+        # relative to the people present (with nobody present nobody's target matters)
+        pay_ratio = np.maximum(self.pay, 1.0) / max(mean(self.pay[rows], empty=1.0), 1.0)
+        contrib_ratio = contribution / max(mean(contribution[rows], empty=1e-3), 1e-3)
         pay_fairness = -np.abs(np.log(pay_ratio / contrib_ratio))
         credit = managers.credit_of_member - 1.0
-        fairness = (1.0 - p["credit_weight"]) * pay_fairness + p["credit_weight"] * credit
+        v = self.values
+        fairness = ((1.0 - p["credit_weight"]) * v[:, PAY] * pay_fairness
+                    + p["credit_weight"] * v[:, RECOGNITION] * credit)
         trust_mgr = self.manager_trust
         autonomy_fit = managers.autonomy_of_member * self._fit
         recognition = self._peer_in
@@ -360,9 +555,9 @@ class Employees:
         drive = (p["engagement_bias"] + self.disposition
                  + p["fairness_effect"] * fairness
                  + p["trust_effect"] * (trust_mgr - 0.5)
-                 + p["autonomy_fit_effect"] * (autonomy_fit - 0.25)
-                 + p["recognition_effect"] * (recognition - 0.5)
-                 + p["purpose_effect"] * (purpose - 0.5)
+                 + p["autonomy_fit_effect"] * v[:, AUTONOMY] * (autonomy_fit - 0.25)
+                 + p["recognition_effect"] * v[:, RECOGNITION] * (recognition - 0.5)
+                 + p["purpose_effect"] * v[:, PURPOSE] * (purpose - 0.5)
                  - p["overload_effect"] * overload
                  - p["meeting_effect"] * meetings)
         if p["engagement_contagion"]:
@@ -382,12 +577,12 @@ class Employees:
         w = p["outside_reputation_weight"]
         outside = p["outside_skill_value"] * (
             (1.0 - w) * best_skill + w * self.reputation.take(self.role_index()) - 0.5)
-        inside = (self.pay / p["wage"] - 1.0) + (self.engagement - 0.5) + (
-            self.manager_trust - 0.5)
+        inside = (self.pay / p["wage"] - 1.0) + (self.engagement - 0.5) + p[
+            "trust_retention"] * (self.manager_trust - 0.5)
         hazard = p["quit_base"] * np.exp(p["quit_sensitivity"] * (outside - inside))
         quitting = a & (rng.random(self.n) < hazard)
         dismissed = np.zeros(self.n, dtype=bool)
-        if p["forced_exit_share"] > 0 and model.week % 52 == 51:
+        if p["forced_exit_share"] > 0 and is_annual_review(model.week):
             eligible = np.flatnonzero(a & ~quitting & (self.tenure >= p["forced_exit_min_tenure"]))
             k = round(p["forced_exit_share"] * eligible.size)
             if k:
@@ -464,6 +659,13 @@ class Employees:
         self.tenure[rows] = 0.0
         self.level[rows] = 0.0
         self.score_ema[rows] = 1.0
+        self.returns[rows] = p["initial_return"]
+        self.traces[rows] = 0.0
+        self.coop_type[rows] = draw_types(rng, k, cooperation_shares(p))
+        self.help_belief[rows] = p["initial_help_belief"]
+        self.early_career[rows] = rng.random(k) < p["early_career_share"]
+        self.values[rows] = draw_values(rng, self.early_career[rows], p)
+        self.rank[rows] = 0.5
         w = p["comfort_weight"]
         self.mgr_counts[rows] = 0.0
         self.manager_trust[rows] = trust_of(self.mgr_counts[rows], w)
@@ -485,8 +687,35 @@ class Employees:
         if p["customized_work"]:
             earned = np.floor(self.reputation.take(self.role_index()) * (p["max_level"] + 1))
         else:
-            earned = np.floor(self.tenure / (52.0 * p["promotion_years"]))
-        self.level = np.minimum(earned, p["max_level"])
+            earned = np.floor(self.tenure / (WEEKS_PER_YEAR * p["promotion_years"]))
+        level = np.minimum(earned, p["max_level"])
+        if p["customized_work"]:  # raises follow validated work: worth a year of the raise
+            step = p["level_pay_step"] * p["wage"] * WEEKS_PER_YEAR
+            self.raise_value = np.maximum(level - self.level, 0.0) * step * self.active
+        else:  # raises come with tenure and say nothing of what work pays
+            self.raise_value = np.zeros(self.n)
+        self.level = level
+
+
+#: What people value (columns of `Employees.values`): each weighs a part of what work brings.
+PAY, PURPOSE, AUTONOMY, RECOGNITION, SECURITY = range(5)
+
+
+def cooperation_shares(p: dict) -> tuple[float, float, float]:
+    """Shares of conditional cooperators, free riders and hump-shaped contributors."""
+    return (p["conditional_cooperator_share"], p["free_rider_share"], p["hump_share"])
+
+
+def draw_values(rng: np.random.Generator, early_career: np.ndarray, p: dict) -> np.ndarray:
+    """Each person's weights on pay, purpose, autonomy, recognition and security: 1 on
+    average, spread by value_sd; early-career people put purpose_gap / 2 more on purpose and
+    pay_need_gap / 2 less on pay than average, the experienced the reverse (clipped at 0)."""
+    k = early_career.size
+    values = 1.0 + p["value_sd"] * rng.standard_normal((k, 5))
+    stage = np.where(early_career, 0.5, -0.5)
+    values[:, PURPOSE] += p["purpose_gap"] * stage
+    values[:, PAY] -= p["pay_need_gap"] * stage
+    return np.maximum(values, 0.0)
 
 
 def row_max(values: np.ndarray) -> np.ndarray:

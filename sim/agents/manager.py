@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.agents.base import RowAgent, clip, row_field
-from sim.params import MEASURES
+from sim.vocab import MEASURES
 
 if TYPE_CHECKING:
     from sim.model import WorkplaceModel
@@ -27,12 +27,12 @@ class Manager(RowAgent):
 
     @property
     def reliability(self) -> float:
-        """Chance of keeping a commitment (before budget cuts)."""
+        """Chance of keeping a commitment this week."""
         return float(self.model.managers.reliability[self.row])
 
     @property
     def credit_fairness(self) -> float:
-        """Share of credit passed on to whoever did the work."""
+        """Share of credit passed on to whoever did the work, this week."""
         return float(self.model.managers.credit_fairness[self.row])
 
     @property
@@ -48,11 +48,16 @@ class Manager(RowAgent):
 
 
 _TRAITS = ("reliability", "closure", "credit_fairness", "autonomy")
+#: Measures of what an individual did (credit for them can be taken); the others are shared.
+INDIVIDUAL = [MEASURES.index(m) for m in ("throughput", "customer_satisfaction",
+                                          "skill_growth")]
 _TRAIT_PARAMS = ("manager_reliability", "closure_rate", "credit_fairness", "autonomy")
 
 
 class Managers:
-    """One manager per team; traits are the declared parameter plus a personal offset."""
+    """One manager per team. Each has a disposition (the declared parameter plus a personal
+    offset) and acts each week on what the situation makes of it: overload, budget cuts,
+    the manager's own incentive and the team's trust (`respond`)."""
 
     def __init__(self, model: WorkplaceModel, n_teams: int) -> None:
         self.model = model
@@ -62,12 +67,15 @@ class Managers:
         self.pay = np.full(n_teams, model.p["wage"] * model.p["manager_wage_ratio"])
         self.kept = np.zeros(n_teams)
         self.broken = np.zeros(n_teams)
+        self.issues_closed = np.zeros(model.employees.n)  # this week, per employee position
+        self.credit_given = np.zeros(model.employees.n)  # credit for this week's work
+        self._now: dict[str, np.ndarray] = {}  # this week's reliability, closure, credit
         self.moves = 0
         self.agents = [Manager(model, t) for t in range(n_teams)]
 
     def _trait(self, k: int, of_members: bool = False) -> np.ndarray:
-        """Trait k of each manager (or of each employee's manager), recomputed only when its
-        parameters change; read-only, since it is shared."""
+        """Disposition k of each manager (or of each employee's manager), recomputed only
+        when its parameters change; read-only, since it is shared."""
         p = self.model.p
         key = (p[_TRAIT_PARAMS[k]], p["manager_heterogeneity"])
         cached = self._traits.get(k)
@@ -80,18 +88,18 @@ class Managers:
 
     @property
     def reliability(self) -> np.ndarray:
-        """Chance each manager keeps a commitment, before budget cuts."""
-        return self._trait(0)
+        """Chance each manager keeps a commitment this week."""
+        return self._now.get("reliability", self._trait(0))
 
     @property
     def closure(self) -> np.ndarray:
-        """Share of raised issues each manager closes."""
-        return self._trait(1)
+        """Share of raised issues each manager closes this week."""
+        return self._now.get("closure", self._trait(1))
 
     @property
     def credit_fairness(self) -> np.ndarray:
-        """Share of credit each manager passes on."""
-        return self._trait(2)
+        """Share of credit each manager passes on this week."""
+        return self._now.get("credit", self._trait(2))
 
     @property
     def autonomy(self) -> np.ndarray:
@@ -100,8 +108,8 @@ class Managers:
 
     @property
     def credit_of_member(self) -> np.ndarray:
-        """Credit fairness of each employee's manager (per employee position)."""
-        return self._trait(2, of_members=True)
+        """Credit fairness of each employee's manager this week (per employee position)."""
+        return self.credit_fairness[self.model.employees.team]
 
     @property
     def autonomy_of_member(self) -> np.ndarray:
@@ -109,18 +117,58 @@ class Managers:
         return self._trait(3, of_members=True)
 
     # --- phase 5 ------------------------------------------------------------------------
-    def keep_commitments(self) -> None:
-        """Commitments (Poisson) kept with reliability, lowered by budget cuts; each person's
-        raised issues are closed with the manager's closure rate."""
-        model, p, rng = self.model, self.model.p, self.model.rng
+    def respond(self) -> None:
+        """This week's reliability, closure rate and credit passed on: each manager's
+        disposition, worn down by overload and budget cuts, moved by the manager's own
+        incentive, and reciprocating the team's trust (docs/model.md §7.6).
+
+        r = clip(r0 (1 − cut_loss · cut)(1 − overload_effect · o) + ρ (T − 0.5)),
+        q = clip(q0 (1 − overload_effect · o) + ρ (T − 0.5)),
+        φ = clip(φ0 − credit_taking_incentive · w_individual · (1 + relative_evaluation) / 2
+                 + ρ (T − 0.5)),
+        o = min(1, max(0, team load − 1)), T the team's mean trust in its manager, ρ =
+        manager_reciprocity, w_individual the share of the manager's own scheme on measures
+        of individuals (throughput, satisfaction, skill growth).
+        """
+        model, p = self.model, self.model.p
         emp = model.employees
-        keep = self.reliability * (1.0 - p["cut_reliability_loss"] * model.finance.budget_cut)
+        overload = clip(model.team_load - 1.0, 0.0, 1.0)
+        strain = 1.0 - p["manager_overload_effect"] * overload
+        trust = emp.team_mean(emp.manager_trust) if emp.headcount else np.full(self.n, 0.5)
+        reciprocity = p["manager_reciprocity"] * (trust - 0.5)
+        cut = 1.0 - p["cut_reliability_loss"] * model.finance.budget_cut
+        weights = model.manager_weights
+        total = weights.sum()
+        individual = (weights[INDIVIDUAL].sum() / total) if total > 0 else 0.0
+        taking = p["credit_taking_incentive"] * individual * (1.0 + p["relative_evaluation"]) / 2
+        self._now = {
+            "reliability": clip(self._trait(0) * cut * strain + reciprocity, 0.0, 1.0),
+            "closure": clip(self._trait(1) * strain + reciprocity, 0.0, 1.0),
+            "credit": clip(self._trait(2) - taking + reciprocity, 0.0, 1.0),
+        }
+
+    def keep_commitments(self) -> None:
+        """Commitments (Poisson) each manager makes to the team, each kept with the
+        manager's reliability this week."""
+        p, rng = self.model.p, self.model.rng
         made = rng.poisson(p["commitment_rate"], self.n)
-        self.kept = rng.binomial(made, keep).astype(float)
+        self.kept = rng.binomial(made, self.reliability).astype(float)
         self.broken = made - self.kept
-        raised = rng.poisson(p["issue_rate"], emp.n) * emp.active
-        emp.issues_raised = raised.astype(float)
-        emp.issues_closed = rng.binomial(raised, self._trait(1, of_members=True)).astype(float)
+
+    def close_issues(self) -> None:
+        """Each manager closes each issue a team member raised this week with the manager's
+        closure rate (`issues_closed`, per employee position)."""
+        raised = self.model.employees.issues_raised.astype(np.int64)
+        closed = self.model.rng.binomial(raised, self.closure[self.model.employees.team])
+        self.issues_closed = closed.astype(float)
+
+    def kept_of_member(self) -> np.ndarray:
+        """Commitments each employee's manager kept this week (per employee position)."""
+        return self.kept[self.model.employees.team]
+
+    def broken_of_member(self) -> np.ndarray:
+        """Commitments each employee's manager broke this week (per employee position)."""
+        return self.broken[self.model.employees.team]
 
     def judge_and_pay(self) -> None:
         """Score each person on the scheme's measures (each relative to the firm's mean),
@@ -132,7 +180,8 @@ class Managers:
         team = emp.team
         measures = np.empty((len(MEASURES), emp.n))
         measures[0] = emp.throughput
-        surveyed = model.team_satisfaction[team] + rng.normal(0.0, p["survey_noise"], emp.n)
+        # each person's own customers' survey of the cases they closed: how many stuck
+        surveyed = emp.solve_prob + rng.normal(0.0, p["survey_noise"], emp.n)
         clip(surveyed, 0.0, 1.0, out=measures[1])
         np.divide(model.team_solved[team], np.maximum(model.team_heads[team], 1), out=measures[2])
         measures[3] = emp.help_given
@@ -149,18 +198,25 @@ class Managers:
             order = np.argsort(np.argsort(np.where(a, score, np.inf), kind="stable"), kind="stable")
             percentile = order / max(heads - 1, 1)
             score = (1 - rank) * score + rank * 2.0 * percentile
-        emp.score = np.maximum(score, 0.0) * a
-        emp.score_ema += p["score_average_rate"] * (emp.score - emp.score_ema)
+        emp.receive_score(np.maximum(score, 0.0) * a)
         base = p["wage"] * (1.0 + p["level_pay_step"] * emp.level)
-        base_pay = base * a
-        pool = p["bonus_share"] * (1.0 - fin.budget_cut) * base_pay.sum()
+        pool = p["bonus_share"] * (1.0 - fin.budget_cut) * (base * a).sum()
         score_sum = max(emp.score.sum(), 1e-9)
         shared = (p["profit_share_rate"] * max(fin.last_profit, 0.0)
                   + p["employee_equity_share"] * fin.last_dividends) / heads
-        emp.base_pay = base_pay
-        emp.bonus = pool * emp.score / score_sum
-        emp.pay = (base + emp.bonus + shared) * a
+        emp.receive_pay(base, pool * emp.score / score_sum, shared)
         self._pay_managers(present, means)
+        self._give_credit(relative)
+
+    def _give_credit(self, relative: np.ndarray) -> None:
+        """The credit each person gets for this week's work: the manager's credit fairness
+        times the person's work as the manager's own scheme measures it (relative to the
+        firm's means)."""
+        model = self.model
+        weights = model.manager_weights
+        total = weights.sum()
+        work = weights @ relative / total if total > 0 else np.ones(relative.shape[1])
+        self.credit_given = self.credit_of_member * work * model.employees.active
 
     def _pay_managers(self, present: np.ndarray, means: np.ndarray) -> None:
         """Managers: wage plus a bonus on their team's measures by their own scheme (`present`:
@@ -196,5 +252,5 @@ class Managers:
         chance = p["role_mobility"] * self.autonomy[emp.team]
         move = (emp.active & (best != emp.role) & (gain > p["fit_gain_threshold"]) & validated
                 & needed & (rng.random(emp.n) < chance))
-        emp.role = np.where(move, best, emp.role)
+        emp.move_roles(move, best)
         self.moves = int(move.sum())

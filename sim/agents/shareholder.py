@@ -84,7 +84,8 @@ class Shareholders:
     def review(self) -> None:
         """Realized returns over each horizon; trust from returns delivered within the
         tolerance (confidence) and the share value's recent course (comfort);
-        pressure = Σ stake · max(0, required − realized) + loss_pressure · loss margin."""
+        pressure = Σ stake · max(0, required − realized − owner_patience · 2 (T − 0.5))
+        + loss_pressure · loss margin, T each owner's trust in management."""
         p, fin = self.model.p, self.model.finance
         self.realized = fin.annual_return(self.horizon)
         required = p["required_return"]
@@ -92,7 +93,9 @@ class Shareholders:
         rising = float(fin.annual_return_over(p["short_horizon_weeks"]) >= 0.0)
         delta = p["trust_memory"]
         add_evidence(self.counts, delta, rising, 1.0 - rising, met, 1.0 - met)
-        shortfall = np.maximum(0.0, required - self.realized)
+        # trusting owners tolerate a larger shortfall before they press (patience)
+        tolerance = p["owner_patience"] * 2.0 * (self.trust() - 0.5)
+        shortfall = np.maximum(0.0, required - self.realized - tolerance)
         self.pressure = float(self.stakes() @ shortfall)
         if p["loss_pressure"] > 0:
             self.pressure += p["loss_pressure"] * fin.loss_margin()

@@ -25,7 +25,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    """The options of `aligned bench` (shared with `python -m sim.bench`)."""
+    """The options of `aligned bench`."""
     from sim.bench import DEFAULT_MESA_BUDGET, DEFAULT_REPEATS, DEFAULT_SIZES, DEFAULT_STEPS
 
     p.add_argument("--sizes", nargs="+", default=list(DEFAULT_SIZES), metavar="SIZE",

@@ -7,6 +7,38 @@ import sys
 
 from sim.errors import InputError
 
+DEFAULT_RESULTS = "results/claims"
+
+
+def add_batch_options(p: argparse.ArgumentParser, results: str) -> None:
+    """Options of the commands whose runs are kept in a results folder and reused."""
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="worker processes (default: ALIGNED_WORKERS, else every core)")
+    p.add_argument("--results", metavar="DIR",
+                   help=f"folder that keeps the runs, reused by the next call (default: "
+                   f"{results})")
+    p.add_argument("--resume", action="store_true",
+                   help="reuse the finished runs in the results folder (always done; this "
+                   "says so)")
+    p.add_argument("--fresh", action="store_true",
+                   help="discard the runs kept in the results folder and run them all again")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def check_batch_options(args: argparse.Namespace) -> None:
+    """Check the shared options where they enter."""
+    if args.workers is not None and args.workers < 1:
+        raise InputError(f"--workers {args.workers}: expected an integer ≥ 1")
+    if args.resume and args.fresh:
+        raise InputError("--resume and --fresh: choose one")
+
+
+def say(args: argparse.Namespace):
+    """Where progress lines go: stderr, unless --quiet."""
+    if args.quiet:
+        return None
+    return lambda line: print(line, file=sys.stderr, flush=True)
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """Register `aligned claims`."""
@@ -14,13 +46,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        description="Run every claim stated in the scenario files (or in the "
                        "named scenarios) over its paired seeds and print a Markdown table: "
                        "medians, effect, Wilcoxon p and whether it held. Exit code 1 if one "
-                       "did not hold.")
+                       "did not hold. Runs are kept in a results folder and reused.")
     p.add_argument("scenarios", nargs="*", metavar="SCENARIO",
                    help="only the claims of these scenarios (default: all)")
     p.add_argument("--seeds", type=int, metavar="N",
                    help="seeds per claim instead of each claim's own number")
-    p.add_argument("--workers", type=int, metavar="N",
-                   help="worker processes (default: ALIGNED_WORKERS or 2)")
+    add_batch_options(p, DEFAULT_RESULTS)
     p.set_defaults(handler=handle)
 
 
@@ -30,15 +61,16 @@ def handle(args: argparse.Namespace) -> int:
 
     if args.seeds is not None and args.seeds < 1:
         raise InputError(f"--seeds {args.seeds}: expected an integer ≥ 1")
-    if args.workers is not None and args.workers < 1:
-        raise InputError(f"--workers {args.workers}: expected an integer ≥ 1")
+    check_batch_options(args)
     for name in args.scenarios:
         scenario.locate(name)
     stated = claims.library_claims(args.scenarios or None)
     if not stated:
         print("no claims stated")
         return 0
-    verdicts = claims.check(stated, args.workers, progress=sys.stderr.isatty(), seeds=args.seeds)
+    verdicts = claims.check(stated, args.workers, progress=not args.quiet, seeds=args.seeds,
+                            results=args.results or DEFAULT_RESULTS, fresh=args.fresh,
+                            announce=say(args))
     print(claims.markdown_table(verdicts))
     failed = [v for v in verdicts if not v.held]
     print(f"\n{len(verdicts) - len(failed)} of {len(verdicts)} claims held "

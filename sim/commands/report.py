@@ -22,8 +22,8 @@ def handle(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from sim.errors import InputError
+    from sim.files import check_out_file
     from sim.report import write
-    from sim.runner import check_out_file
 
     if args.out is not None:
         check_out_file(args.out, "--out", "a file name (the report is one HTML file)")

@@ -7,7 +7,7 @@ import json
 import sys
 
 from sim.errors import InputError
-from sim.params import PARAMS, suggest
+from sim.params import PARAMS, unknown
 from sim.scenario import MAX_STEPS
 
 #: Measures shown in the summary table, in order.
@@ -28,7 +28,7 @@ def parse_sets(pairs: list[str]) -> dict:
         if not sep or not name:
             raise InputError(f"--set {pair!r}: expected name=value, e.g. --set meeting_hours=4")
         if name not in PARAMS:
-            raise InputError(f"--set {pair!r}: unknown parameter {name!r}; {suggest(name)}")
+            raise unknown(name, f"--set {pair!r}")
         if name in values:
             raise InputError(f"--set {pair!r}: {name} is already set; give each parameter once")
         values[name] = PARAMS[name].parse(text, f"--set {name}")
@@ -80,7 +80,7 @@ def handle(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise InputError(f"--out {out}: cannot write the run's files ({exc.strerror})") from None
     if args.json:
-        print(json.dumps(result.summary, indent=2))
+        print(json.dumps(result.summary, indent=2, allow_nan=False))
         return 0
     print(format_summary(result.summary))
     print(f"\nwrote {out}/timeseries.parquet, summary.json, params.json")

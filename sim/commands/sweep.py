@@ -25,31 +25,36 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="address of a running Dask scheduler, e.g. tcp://host:8786 (implies "
                    "--executor dask; the workers need this package installed)")
     p.add_argument("--workers", type=int, metavar="N",
-                   help="worker processes (default: the machine's cores)")
+                   help="worker processes (default: ALIGNED_WORKERS, else every core)")
     p.add_argument("--resume", action="store_true",
-                   help="continue a sweep in DIR: skip its finished runs, rerun failed ones")
+                   help="continue a sweep in DIR: skip its finished runs, rerun failed ones, "
+                   "redo the runs of damaged files")
+    p.add_argument("--yes", action="store_true",
+                   help="run a spec larger than the limits (runs, results, memory) anyway")
     p.add_argument("--start-method", choices=("fork", "forkserver", "spawn"),
                    help="how the local pool starts workers (default: fork when safe)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--quiet", action="store_true", help="no size line and no progress bar")
     p.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
     """Run the sweep and print the closing summary."""
-    from sim import sweep
+    from sim import study
 
     if args.workers is not None and args.workers < 1:
         raise InputError(f"--workers {args.workers}: expected an integer ≥ 1")
-    spec = sweep.load_spec(args.spec)
+    spec = study.load_spec(args.spec)
     out = args.out or f"results/{spec.name}"
     try:
-        outcome = sweep.execute(spec, out=out, executor=args.executor, workers=args.workers,
-                                scheduler=args.scheduler, resume=args.resume,
-                                progress=not args.quiet, start_method=args.start_method)
-    except sweep.SweepInterrupted as stopped:
+        outcome = study.execute(
+            spec, out=out, executor=args.executor, workers=args.workers,
+            scheduler=args.scheduler, resume=args.resume, progress=not args.quiet,
+            start_method=args.start_method, yes=args.yes,
+            announce=None if args.quiet else lambda line: print(line, file=sys.stderr,
+                                                                flush=True))
+    except study.SweepInterrupted as stopped:
         print(stopped.outcome.summary(), file=sys.stderr)
         print("aligned: interrupted", file=sys.stderr)
         return 130
     print(outcome.summary())
-    finished_ok = int((outcome.runs["status"] == "ok").sum())
-    return 0 if finished_ok or not outcome.total else 1
+    return outcome.exit_code

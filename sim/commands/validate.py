@@ -35,6 +35,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tolerance-scale", type=float, default=1.0, metavar="F",
                    help="multiply every two-sided tolerance by F (0 makes them impossible: a "
                    "way to see a failing check fail the command)")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="worker processes for the calibration runs (default: ALIGNED_WORKERS, "
+                   "else every core)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.set_defaults(handler=handle)
 
@@ -53,8 +57,11 @@ def settings_from(args: argparse.Namespace) -> Settings:
     if not args.tolerance_scale >= 0:
         raise InputError(f"--tolerance-scale {args.tolerance_scale} is not allowed; "
                          "expected a number ≥ 0")
+    if args.workers is not None and args.workers < 1:
+        raise InputError(f"--workers {args.workers} is not allowed; expected an integer ≥ 1")
     return Settings(runs=runs, seeds=seeds, seed=args.seed,
-                    tolerance_scale=args.tolerance_scale)
+                    tolerance_scale=args.tolerance_scale, workers=args.workers,
+                    progress=not args.quiet)
 
 
 def handle(args: argparse.Namespace) -> int:

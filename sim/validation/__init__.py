@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sim.validation import calibration, march, multitask
+from sim.validation import calibration, march, multitask, public_goods
 from sim.validation.checks import Check, Settings, Validation
 
 #: Name → validation, in the order `aligned validate` runs them.
 VALIDATIONS: dict[str, Callable[[Settings], Validation]] = {
     "march1991": march.validate,
     "holmstrom_milgrom1991": multitask.validate,
+    "public_goods": public_goods.validate,
     "calibration": calibration.validate,
 }
 

@@ -16,6 +16,7 @@ from scipy import stats
 
 from sim.model import WorkplaceModel
 from sim.scenario import load
+from sim.study.executors import run_all
 from sim.validation.checks import Check, Settings, Validation, within
 
 SOURCES = [
@@ -93,6 +94,12 @@ def run_seed(params: dict, seed: int, steps: int = STEPS, window: int = WINDOW) 
     )
 
 
+def _run_seed(job: tuple[dict, int]) -> TeamYears:
+    """One seed of the check, in a worker process."""
+    params, seed = job
+    return run_seed(params, seed)
+
+
 def pooled_correlation(x: list[np.ndarray], y: list[np.ndarray]) -> tuple[float, float]:
     """Correlation across teams of all seeds, each seed centred on its own means (so that
     differences between whole firms do not count), and its two-sided p-value."""
@@ -109,7 +116,8 @@ def validate(settings: Settings) -> Validation:
     out = Validation("calibration", "Calibration of the baseline firm", SOURCES)
     params = load("baseline").params
     seeds = [FIRST_SEED + settings.seed * 1000 + i for i in range(settings.seeds)]
-    runs = [run_seed(params, s) for s in seeds]
+    runs = run_all(_run_seed, [(params, s) for s in seeds], settings.workers,
+                   settings.progress, desc="calibration")
     scale = settings.tolerance_scale
     rows = []
     for key, target in BANDS.items():

@@ -22,6 +22,8 @@ class Settings:
     seeds: int = 5  # calibration: ten-year baseline runs
     seed: int = 0  # base seed of every random stream
     tolerance_scale: float = 1.0
+    workers: int | None = None  # processes for many-run checks (sim.study's default)
+    progress: bool = False  # progress bars on stderr
 
     @classmethod
     def full(cls, **changes: Any) -> Settings:

@@ -26,15 +26,12 @@ import pandas as pd
 
 from sim import scenario as scenarios
 from sim.errors import InputError
-from sim.incentives import resolve_params
+from sim.incentives import SCHEME_KEYS, layer, resolve_params
 from sim.model import WorkplaceModel
-from sim.params import PARAMS, SCHEME_NAMES
+from sim.params import PARAMS, SCHEME_NAMES, SIZE_PARAMS
 
-#: Parameters fixed when the model is built (the firm's size and structure): WorkplaceModel
-#: reads them only at construction, so they take effect on Reset.
-SIZE_PARAMS = frozenset(
-    name for name, p in PARAMS.items() if p.group == "firm") | {"march_dimensions"}
-SCHEME_KEYS = {"emp": "employee_scheme", "mgr": "manager_scheme"}
+__all__ = ["SIZE_PARAMS", "Comparison", "Run", "Session"]
+
 DEFAULT_SCENARIO = "baseline"
 #: The largest firm a page may run, parameter by parameter (the declaration allows more, for
 #: `aligned run`). At these sizes a week of two runs takes tens of milliseconds and their
@@ -119,14 +116,6 @@ class Run:
         frame = self.model.datacollector.get_model_vars_dataframe()
         frame.index = pd.RangeIndex(1, len(frame) + 1, name="week")
         return frame
-
-
-def _drop_weights_of_named_schemes(base: dict[str, Any], overrides: dict[str, Any]) -> None:
-    """Where the user picked a named scheme, the file's explicit weights give way to it."""
-    for prefix, key in SCHEME_KEYS.items():
-        if overrides.get(key, "custom") != "custom":
-            for name in [k for k in base if k.startswith(f"{prefix}_w_")]:
-                del base[name]
 
 
 class Session:
@@ -228,11 +217,7 @@ class Session:
                              f"most {PAGE_LIMITS[name]:,} in the visualizer (`aligned run` "
                              f"takes up to {PARAMS[name].high:,g})")
         with self.lock:
-            if name in SCHEME_KEYS.values() and value != "custom":
-                prefix = "emp" if name == "employee_scheme" else "mgr"
-                for key in [k for k in self.overrides if k.startswith(f"{prefix}_w_")]:
-                    del self.overrides[key]
-            self.overrides[name] = value
+            self.overrides = layer(self.overrides, {name: value})
             if name in SIZE_PARAMS:
                 if self.runs and self.runs[0].model.p[name] == value:
                     self.pending.pop(name, None)
@@ -275,9 +260,7 @@ class Session:
     # --- the runs --------------------------------------------------------------------
     def run_params(self) -> list[dict[str, Any]]:
         """The parameter overrides each run is built from: A, then B in compare mode."""
-        base = dict(self.scenario.params)
-        _drop_weights_of_named_schemes(base, self.overrides)
-        first = {**base, **self.overrides}
+        first = layer(self.scenario.params, self.overrides)
         if self.comparison is None:
             return [first]
         if self.comparison.kind == "scheme":
@@ -286,9 +269,7 @@ class Session:
             second.update(employee_scheme=self.comparison.target,
                           manager_scheme=self.comparison.target)
         else:
-            other = dict(self.scenario_named(self.comparison.target).params)
-            _drop_weights_of_named_schemes(other, self.overrides)
-            second = {**other, **self.overrides}
+            second = layer(self.scenario_named(self.comparison.target).params, self.overrides)
         return [first, second]
 
     def labels(self) -> list[str]:
