@@ -60,13 +60,13 @@ import numpy as np
 
 import sim
 from sim import scenario as scenarios
+from sim.clock import WEEKS_PER_YEAR
 from sim.errors import InputError
-from sim.measures import REPORTERS
+from sim.measures import MEASURES as DECLARED
 from sim.params import check_values
 from sim.study.executors import run_all
 from sim.study.workers import default_workers
 
-ANNUAL_RATES = ("annual_quit_rate", "annual_churn_rate")  # in the summary, not weekly measures
 MEASURES = ("customers", "customer_satisfaction", "trust_employee_manager", "engagement_mean",
             "headcount", "profit", "budget_cut", "annual_quit_rate")
 
@@ -141,11 +141,11 @@ def checked_inputs(args: argparse.Namespace) -> dict[str, float]:
         check_values({args.lever: value}, "lever")
     if len(args.values) < 2:
         raise InputError(f"lever {args.lever}: give at least two values to scan")
-    known = (*REPORTERS, *ANNUAL_RATES)
+    known = tuple(DECLARED)
     unknown = [m for m in args.measures if m not in known]
     if unknown:
         raise InputError(f"--measures: unknown measure {unknown[0]!r}; known: {', '.join(known)}")
-    if args.steps < 52 or not args.seeds:
+    if args.steps < WEEKS_PER_YEAR or not args.seeds:
         raise InputError("--steps must be at least 52 (outcomes are last-year means), "
                          "and --seeds not empty")
     default_workers(args.workers)

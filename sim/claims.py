@@ -18,14 +18,14 @@ import pandas as pd
 from scipy.stats import wilcoxon
 
 from sim import scenario as scenarios
+from sim.clock import WEEKS_PER_YEAR
+from sim.measures import columns_for, window_value
 from sim.scenario import Claim
+
+__all__ = ["ALPHA", "Verdict", "columns_for", "measure_value", "window"]
 
 #: Significance level every claim is held to.
 ALPHA = 0.01
-WEEKS_PER_YEAR = 52
-#: Columns the derived annual rates are computed from.
-RATE_COLUMNS = {"annual_quit_rate": ("quits", "headcount"),
-                "annual_churn_rate": ("churned", "customers")}
 
 #: A run request: scenario name, seed, weeks.
 RunKey = tuple[str, int]
@@ -103,27 +103,13 @@ def window(frame: pd.DataFrame, over: str, steps: int | None = None) -> pd.DataF
     return frame
 
 
-def measure_value(rows: pd.DataFrame, measure: str) -> float:
-    """A measure over a window: the mean of the weekly values, or for the derived annual
-    rates, events per year over the mean stock (as the run summary computes them)."""
-    if measure in RATE_COLUMNS:
-        events, stock = RATE_COLUMNS[measure]
-        per_year = rows[events].sum() * WEEKS_PER_YEAR / len(rows)
-        return float(per_year / max(rows[stock].mean(), 1.0))
-    return float(rows[measure].mean())
+#: A measure over a window of weeks, as the run summary computes it (`sim.measures`).
+measure_value = window_value
 
 
 def claim_value(frame: pd.DataFrame, claim: Claim) -> float:
     """The value a claim compares, from one run."""
     return measure_value(window(frame, claim.over, claim.steps), claim.measure)
-
-
-def columns_for(measures: Iterable[str]) -> set[str]:
-    """Time-series columns needed to compute these measures."""
-    needed: set[str] = set()
-    for m in measures:
-        needed.update(RATE_COLUMNS.get(m, (m,)))
-    return needed
 
 
 # --- runs ------------------------------------------------------------------------------
@@ -160,7 +146,7 @@ def run_many(
     series (only `columns` if given); it may be longer than requested. With `results`, a
     folder, runs found there are reused and new ones are kept there (`fresh` empties it).
     """
-    from sim.incentives import resolve_params
+    from sim.params import resolve_params
     from sim.study.cache import Request, run_frames
     from sim.study.spec import events_of
 

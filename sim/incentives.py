@@ -90,28 +90,3 @@ def scheme_values(employee_scheme: str, manager_scheme: str) -> dict[str, Any]:
 def weight_vector(params: dict[str, Any], prefix: str) -> np.ndarray:
     """The measure weights of `prefix` ('emp' or 'mgr') as an array ordered like MEASURES."""
     return np.array([params[f"{prefix}_w_{m}"] for m in MEASURES], dtype=float)
-
-
-def resolve_params(overrides: dict[str, Any], where: str = "parameters") -> dict[str, Any]:
-    """Every parameter's value: declared defaults, then the named schemes, then overrides.
-
-    A scheme name whose weights were overridden is reported as 'custom', so the name never
-    claims weights the run did not use.
-    """
-    from sim.params import check_together, check_values, defaults
-
-    checked = check_values(overrides, where)
-    values = defaults()
-    values.update(checked)
-    values.update(scheme_values(values["employee_scheme"], values["manager_scheme"]))
-    values.update(checked)
-    for prefix, key in (("emp", "employee_scheme"), ("mgr", "manager_scheme")):
-        name = values[key]
-        if name == "custom":
-            continue
-        implied = scheme_values(name if prefix == "emp" else "custom",
-                                name if prefix == "mgr" else "custom")
-        if any(values[k] != v for k, v in implied.items() if k.startswith(prefix)):
-            values[key] = "custom"
-    check_together(values, where)
-    return values

@@ -22,11 +22,12 @@ import pandas as pd
 
 from sim import claims as claimlib
 from sim import scenario as scenarios
+from sim.clock import WEEKS_PER_YEAR
 from sim.files import atomic_write, package_version
+from sim.measures import MEASURES
 from sim.params import PARAMS
 from sim.scenario import Scenario
 
-WEEKS_PER_YEAR = 52
 DEFAULT_SEEDS = 10
 BAND = (25, 75)  # percentiles of the band drawn around the median
 #: Charts when a scenario names no key measures and states no claims.
@@ -48,35 +49,11 @@ NARRATIVE_SECTIONS = (
 
 
 def measure_doc(measure: str) -> str:
-    """One line saying what a measure is (the reporter's docstring where it has one)."""
-    from sim.measures import REPORTERS
+    """One line saying what a measure is (its declaration's doc)."""
+    from sim.measures import MEASURES
 
-    extra = {
-        "annual_quit_rate": "Voluntary quits over a year as a share of mean headcount.",
-        "annual_churn_rate": "Customers lost over a year as a share of the mean customer base.",
-        "cases_opened": "New cases raised this week.", "cases_closed": "Cases closed this week.",
-        "cases_solved": "Cases solved this week.",
-        "cases_reopened": "Closed cases that reopened this week.",
-        "backlog": "Open cases.", "customers": "Customers of the firm.",
-        "churned": "Customers lost this week.", "new_customers": "Customers won this week.",
-        "headcount": "Filled positions.", "quits": "Voluntary quits this week.",
-        "dismissals": "Forced exits this week.", "hires": "Hires this week.",
-        "role_moves": "People moved to a role of better fit this week.",
-        "consultants": "Former employees consulting for the firm.",
-        "consultant_weeks": "Consultant weeks bought this week.",
-        "consulting_spend": "Spent on consultants this week ($).",
-        "revenue": "Revenue this week ($).", "costs": "Costs this week ($).",
-        "profit": "Profit this week ($).", "share_value": "Value of the firm's shares ($).",
-        "budget_cut": "Share of discretionary budget cut under shareholder pressure.",
-        "shareholder_pressure": "Stake-weighted shortfall of returns against what owners "
-                                "require (per year).",
-        "pay_mean": "Mean weekly pay of employees ($).",
-    }
-    if measure in extra:
-        return extra[measure]
-    reporter = REPORTERS.get(measure)
-    doc = (reporter.__doc__ or "") if reporter is not None else ""
-    return " ".join(doc.split()) or measure.replace("_", " ")
+    declared = MEASURES.get(measure)
+    return declared.doc if declared is not None else measure.replace("_", " ")
 
 
 @dataclass
@@ -357,8 +334,9 @@ def _series(data: LessonData, name: str, measure: str) -> tuple[np.ndarray, np.n
     cols = []
     for s in data.seeds:
         frame = data.frames[(name, s)].iloc[: data.steps]
-        if measure in claimlib.RATE_COLUMNS:
-            events, stock = claimlib.RATE_COLUMNS[measure]
+        rate_of = MEASURES[measure].rate_of
+        if rate_of:
+            events, stock = rate_of
             year = frame[events].rolling(WEEKS_PER_YEAR, min_periods=1)
             values = year.sum() * WEEKS_PER_YEAR / year.count() / frame[stock].clip(lower=1)
             cols.append(values.to_numpy(dtype=float))

@@ -39,8 +39,9 @@ from sim.agents import (
 from sim.agents.base import clip, mean
 from sim.clock import QUARTER, WEEKS_PER_YEAR
 from sim.firm import Consultants, Finance
-from sim.incentives import layer, resolve_params, weight_vector
+from sim.incentives import layer, weight_vector
 from sim.learning import random_reality, turbulence
+from sim.params import resolve_params
 from sim.vocab import FUNCTIONS, TASKS
 
 __all__ = ["Customer", "Employee", "Manager", "Shareholder", "WorkplaceModel"]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.errors import InputError
-from sim.incentives import SCHEME_NAMES
+from sim.incentives import SCHEME_NAMES, scheme_values
 from sim.vocab import FUNCTIONS, MEASURES, TASKS
 
 __all__ = [
@@ -565,3 +565,26 @@ def suggest(name: str) -> str:
     if close:
         return "did you mean " + " or ".join(close) + "? (`aligned params` lists them all)"
     return "`aligned params` lists them all"
+
+
+def resolve_params(overrides: dict[str, Any], where: str = "parameters") -> dict[str, Any]:
+    """Every parameter's value: declared defaults, then the named schemes, then overrides.
+
+    A scheme name whose weights were overridden is reported as 'custom', so the name never
+    claims weights the run did not use.
+    """
+    checked = check_values(overrides, where)
+    values = defaults()
+    values.update(checked)
+    values.update(scheme_values(values["employee_scheme"], values["manager_scheme"]))
+    values.update(checked)
+    for prefix, key in (("emp", "employee_scheme"), ("mgr", "manager_scheme")):
+        name = values[key]
+        if name == "custom":
+            continue
+        implied = scheme_values(name if prefix == "emp" else "custom",
+                                name if prefix == "mgr" else "custom")
+        if any(values[k] != v for k, v in implied.items() if k.startswith(prefix)):
+            values[key] = "custom"
+    check_together(values, where)
+    return values

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from sim.errors import InputError
-from sim.incentives import PRESETS, resolve_params
-from sim.params import MEASURES, PARAMS, Param, check_values, defaults
+from sim.incentives import PRESETS
+from sim.params import MEASURES, PARAMS, Param, check_values, defaults, resolve_params
 
 
 def test_every_parameter_has_doc_unit_group_and_a_default_in_range():

@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import plotly.graph_objects as go
 
+from sim.clock import WEEKS_PER_YEAR
 from sim.viz.plot import PlotlyView
 
 if TYPE_CHECKING:
     from sim.viz.session import Run
 
-WEEKS_PER_YEAR = 52
 MAX_POINTS = 260  # points per line on screen; five years of weeks before thinning starts
 CHART_WIDTH = 430  # px; a fixed size keeps two charts side by side next to the sidebar
 CHART_HEIGHT = 270  # px

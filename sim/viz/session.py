@@ -26,9 +26,9 @@ import pandas as pd
 
 from sim import scenario as scenarios
 from sim.errors import InputError
-from sim.incentives import SCHEME_KEYS, layer, resolve_params
+from sim.incentives import SCHEME_KEYS, layer
 from sim.model import WorkplaceModel
-from sim.params import PARAMS, SCHEME_NAMES, SIZE_PARAMS
+from sim.params import PARAMS, SCHEME_NAMES, SIZE_PARAMS, resolve_params
 
 __all__ = ["SIZE_PARAMS", "Comparison", "Run", "Session"]
 
