@@ -1,12 +1,17 @@
 """Files: atomic writes, the package version, and TOML input read with one clear line for
-every way a file can be unreadable (missing, not UTF-8, a byte-order mark, bad TOML).
+every way a file can be unreadable (missing, not UTF-8, a byte-order mark, bad TOML); and
+destinations checked before the work, so a bad one fails in one line, not after it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import tempfile
+import threading
 import tomllib
+from collections.abc import Iterator
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -44,6 +49,48 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
+def atomic_write_all(files: dict[Path, bytes]) -> None:
+    """Write several files atomically and together: each goes to a temporary file beside
+    it first; the renames that put them in place run with Ctrl-C and SIGTERM held back, so
+    an interruption leaves either the old files or all the new ones."""
+    temporary: list[tuple[str, Path]] = []
+    try:
+        for path, data in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            temporary.append((tmp, path))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.chmod(tmp, 0o666 & ~_UMASK)
+        with signals_held():
+            while temporary:
+                tmp, path = temporary[0]
+                os.replace(tmp, path)
+                temporary.pop(0)
+    finally:
+        for tmp, _ in temporary:
+            Path(tmp).unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT) and SIGTERM back for the block, then act on one that came."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, lambda number, _frame: caught.append(number))
+                for sig in held}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if caught:
+            signal.raise_signal(caught[0])
+
+
 def read_text(path: Path) -> str:
     """A file's text, which must be UTF-8 without a byte-order mark; anything else is an
     InputError of one line naming the file."""
@@ -68,3 +115,38 @@ def read_toml(path: Path) -> tuple[dict[str, Any], str]:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path}: not valid TOML: {exc}") from None
+
+
+# --- destinations, checked before the work -----------------------------------------
+def check_out_file(file: str | os.PathLike, option: str = "--out",
+                   expected: str = "a file name") -> None:
+    """Fail with one line unless a file can be written at `file` (not a folder; in a place
+    where files can be made)."""
+    path = Path(file)
+    if str(file).endswith(os.sep) or (exists(path, option) and path.is_dir()):
+        raise InputError(f"{option} {file}: is a folder; expected {expected}")
+    check_writable(path.parent, option)
+
+
+def check_writable(folder: Path, option: str = "--out") -> None:
+    """Fail with one line unless files can be made in `folder`, or in the nearest folder
+    that exists above it (where the missing ones would be created)."""
+    existing = folder
+    while not exists(existing, option) and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise InputError(f"{option} {folder}: {existing} is a file, not a folder")
+    try:
+        with tempfile.NamedTemporaryFile(dir=existing, prefix=".aligned-probe-"):
+            pass
+    except OSError as exc:
+        raise InputError(f"{option} {folder}: cannot write in {existing} ({exc.strerror})"
+                         ) from None
+
+
+def exists(path: Path, option: str) -> bool:
+    """Whether something is at `path`; a path that cannot be looked at is one line."""
+    try:
+        return path.exists()
+    except OSError as exc:
+        raise InputError(f"{option} {path}: cannot be reached ({exc.strerror})") from None

@@ -275,7 +275,7 @@ def differences(spec: Scenario, reference: dict[str, Any]) -> dict[str, tuple[An
         found = param_reasons(current)
         for key in current.own_params:
             reasons.setdefault(key, found.get(key, ""))
-        current = scenarios.load(current.extends) if current.extends else None
+        current = scenarios.parent(current)
     return {key: (value, reasons.get(key, "")) for key, value in spec.params.items()
             if reference.get(key) != value}
 

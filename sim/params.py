@@ -8,6 +8,7 @@ all read this table; nothing else holds a default or a range.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,12 +104,18 @@ class Param:
             return self.check(text, where)
         if self.type is str:
             return self.check(text.strip(), where)
-        try:
-            number = float(text)
-        except ValueError:
-            return self.check(text, where)
+        text = text.strip()
+        number = float(text) if PLAIN_NUMBER.fullmatch(text) else math.nan
+        if not math.isfinite(number):  # not a plain number, or too large for a float
+            raise InputError(f"{where}: {self.name} = {text!r} is not allowed; expected "
+                             f"{self.allowed}, written as a plain number (as 4, 0.25 or 1e3)")
         whole = self.type is int and number.is_integer()
         return self.check(int(number) if whole else number, where)
+
+
+#: A number as the command line takes it: digits with an optional point and exponent; not
+#: `1_000`, `inf` or `nan`, which Python's float() reads but a person rarely means.
+PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
 def _p(name, type_, default, low=None, high=None, unit="", doc="", group="general", choices=None):

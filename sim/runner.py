@@ -1,5 +1,8 @@
 """Run a scenario and keep what it produced: the weekly time series, a summary and the
 effective parameters, written atomically so an interrupted write never leaves half a file.
+
+Where results go is checked before the work starts (`check_run_folder`), so a bad
+destination fails in one line instead of after hours of computing.
 """
 
 from __future__ import annotations
@@ -17,10 +20,16 @@ import pandas as pd
 
 from sim import scenario as scenarios
 from sim.clock import WEEKS_PER_YEAR
-from sim.files import atomic_write, package_version
+from sim.errors import InputError
+from sim.files import atomic_write_all, check_writable, exists, package_version
 from sim.measures import DERIVED, SUMMARY_KEYS, window_value
 from sim.model import WorkplaceModel
 from sim.params import MODEL_VERSION, check_values
+
+#: The files of a run's folder. A folder holding summary.json and params.json is an
+#: earlier run's, which a new run may replace.
+RUN_FILES = ("timeseries.parquet", "summary.json", "params.json")
+RUN_MARKERS = ("summary.json", "params.json")
 
 
 @dataclass
@@ -49,12 +58,14 @@ def simulate(
         from tqdm import tqdm
 
         bar = tqdm(total=steps, unit="wk", desc="simulating", file=sys.stderr, leave=False)
-    for _ in range(steps):
-        model.step()
+    try:
+        for _ in range(steps):
+            model.step()
+            if bar is not None:
+                bar.update()
+    finally:  # an interrupted run clears its progress bar too
         if bar is not None:
-            bar.update()
-    if bar is not None:
-        bar.close()
+            bar.close()
     frame = model.datacollector.get_model_vars_dataframe()
     frame.index = pd.RangeIndex(1, len(frame) + 1, name="week")
     return model, frame
@@ -84,18 +95,18 @@ def _plain(value: Any) -> float | int:
 
 
 def run(
-    scenario: str | os.PathLike = "baseline",
+    scenario: str | os.PathLike | scenarios.Scenario = "baseline",
     seed: int | None = None,
     steps: int | None = None,
     progress: bool = False,
     **overrides: Any,
 ) -> RunResult:
-    """Run a scenario (name or path) with optional seed, length and parameter overrides.
+    """Run a scenario (name, path or loaded) with optional seed, length and overrides.
 
     >>> result = run("baseline", seed=1, steps=52, n_customers=500)  # doctest: +SKIP
     >>> result.timeseries["engagement_mean"].iloc[-1], result.summary["last_year"]["profit"]
     """
-    spec = scenarios.load(scenario)
+    spec = scenario if isinstance(scenario, scenarios.Scenario) else scenarios.load(scenario)
     params = {**spec.params, **check_values(overrides, "overrides")}
     seed = spec.seed if seed is None else seed
     steps = spec.steps if steps is None else steps
@@ -120,13 +131,38 @@ def json_bytes(data: Any) -> bytes:
 
 
 def write_outputs(result: RunResult, out_dir: str | os.PathLike) -> Path:
-    """Write timeseries.parquet, summary.json and params.json into `out_dir`."""
+    """Write timeseries.parquet, summary.json and params.json into `out_dir`, together."""
     out = Path(out_dir)
     import io
 
     buffer = io.BytesIO()
     result.timeseries.to_parquet(buffer)
-    atomic_write(out / "timeseries.parquet", buffer.getvalue())
-    atomic_write(out / "summary.json", json_bytes(result.summary))
-    atomic_write(out / "params.json", json_bytes(provenance(result)))
+    atomic_write_all({
+        out / "timeseries.parquet": buffer.getvalue(),
+        out / "summary.json": json_bytes(result.summary),
+        out / "params.json": json_bytes(provenance(result)),
+    })
     return out
+
+
+# --- destinations, checked before the work ---------------------------------------------
+def is_run_folder(folder: Path) -> bool:
+    """Whether `folder` holds an earlier run (its summary.json and params.json)."""
+    return all((folder / name).is_file() for name in RUN_MARKERS)
+
+
+def check_run_folder(folder: str | os.PathLike, option: str = "--out") -> bool:
+    """Fail with one line unless a run may write into `folder`: a new or empty folder, or an
+    earlier run's, in a place where files can be made. Returns whether an earlier run is
+    there (its files will be replaced)."""
+    path = Path(folder)
+    if exists(path, option) and not path.is_dir():
+        raise InputError(f"{option} {folder}: is a file; expected a folder (new, empty or an "
+                         "earlier run's)")
+    earlier = path.is_dir() and is_run_folder(path)
+    if path.is_dir() and not earlier and any(path.iterdir()):
+        raise InputError(f"{option} {folder}: the folder holds other files and no earlier run "
+                         f"({' and '.join(RUN_MARKERS)}); expected a new or empty folder or an "
+                         "earlier run's")
+    check_writable(path, option)
+    return earlier

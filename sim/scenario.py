@@ -30,11 +30,19 @@ A claim reads "MEASURE (over a window) is RELATION than in THAN by at least MIN_
 
 Every key is checked where it enters: an unknown key, a wrong type or an out-of-range
 value is an `InputError` that names the file, the key, the value and what is allowed.
+A file must be UTF-8 text (a byte-order mark is skipped). Names (`name`, and the scenarios
+`compare_with` and `than` name) are identifiers, never paths, because runs are saved in a
+folder named after the scenario. `extends` takes a library name or a path to a .toml file,
+read relative to the folder of the file that says it; a chain of files that comes back to
+one of its own files is refused.
 """
 
 from __future__ import annotations
 
+import codecs
+import math
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +60,18 @@ TABLE_KEYS = ("params", "narrative", "claims", "events")
 EVENT_KEYS = ("week", "set", "label")
 DEFAULT_STEPS = 520
 DEFAULT_SEED = 1
+#: The longest run a file may ask for: 10,000 weeks, about 192 years (a run keeps every week
+#: of every measure in memory, a few kB a week; `aligned run --steps N --yes` goes beyond).
+MAX_STEPS = 10_000
+#: A scenario name: ASCII letters, digits, `_` and `-` (not first), at most 100 characters;
+#: never a path, as runs are saved in a folder named after it.
+NAME_PATTERN = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,99}")
+NAME_RULE = "letters a-z or A-Z, digits, _ and - (not first), at most 100 characters"
+#: How many files an `extends` chain may pass through (deeper is surely a mistake).
+MAX_EXTENDS_DEPTH = 32
+#: Byte-order marks of encodings that are not UTF-8, longest first.
+FOREIGN_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+                (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
 
 CLAIM_KEYS = ("measure", "relation", "than", "over", "effect", "min_effect", "seeds", "steps",
               "why", "source")
@@ -160,15 +180,63 @@ def locate_toml(name_or_path: str | os.PathLike, folder: Path, kind: str) -> Pat
     naming the `kind` of file and, for a name, the ones available."""
     text = str(name_or_path)
     path = Path(text)
-    if text.endswith(".toml") or path.parent != Path("."):
-        if not path.is_file():
+    if is_path(text):
+        found = file_kind(path, f"{kind} file {text}")
+        if found == "folder":
+            raise InputError(f"{kind} file {text} is a folder; expected a {kind} name or a "
+                             ".toml file")
+        if found is None:
             raise InputError(f"{kind} file {text} does not exist")
         return path
     candidate = folder / f"{text}.toml"
-    if not candidate.is_file():
+    if not NAME_PATTERN.fullmatch(text) or not candidate.is_file():
         names = ", ".join(sorted(p.stem for p in folder.glob("*.toml"))) or "(none)"
         raise InputError(f"unknown {kind} {text!r}; available: {names}")
     return candidate
+
+
+def file_kind(path: Path, where: str) -> str | None:
+    """"file", "folder" or None (nothing there); a path that cannot be looked at (too long,
+    a folder on the way that may not be read) is an InputError saying why."""
+    try:
+        if path.is_file():
+            return "file"
+        return "folder" if path.is_dir() else None
+    except OSError as exc:
+        raise InputError(f"{where}: cannot be reached ({exc.strerror})") from None
+
+
+def is_path(text: str) -> bool:
+    """Whether a scenario given as text is a file path (else a name in the library)."""
+    path = Path(text)
+    return text.endswith(".toml") or path.parent != Path(".") or path.is_absolute()
+
+
+def read_toml(path: Path, where: str) -> dict[str, Any]:
+    """The parsed TOML of a file that must be UTF-8 text (a byte-order mark is skipped)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{where}: cannot be read: {exc.strerror}") from None
+    try:
+        return tomllib.loads(decode_utf8(raw, where))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{where}: not valid TOML: {exc}") from None
+
+
+def decode_utf8(raw: bytes, where: str) -> str:
+    """A file's bytes as text: UTF-8, with or without a byte-order mark; anything else is an
+    InputError saying where the first byte that is not UTF-8 is."""
+    for bom, encoding in FOREIGN_BOMS:
+        if raw.startswith(bom):
+            raise InputError(f"{where}: the file is {encoding} text; expected UTF-8 (save it "
+                             "as UTF-8)")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise InputError(f"{where}: byte 0x{raw[exc.start]:02x} on line {line} is not UTF-8; "
+                         "expected a UTF-8 text file (save it as UTF-8)") from None
 
 
 def _typed(where: str, key: str, value: Any, kind: type, allowed: str) -> Any:
@@ -177,23 +245,28 @@ def _typed(where: str, key: str, value: Any, kind: type, allowed: str) -> Any:
     return value
 
 
-def load(name_or_path: str | os.PathLike, _chain: tuple[str, ...] = ()) -> Scenario:
+def load(name_or_path: str | os.PathLike, _chain: tuple[Path, ...] = ()) -> Scenario:
     """Read and validate a scenario file (and the ones it extends)."""
     path = locate(name_or_path)
-    where = str(path)
+    data = read_toml(path, str(path))
+    return from_dict(data, str(path), path, _chain)
+
+
+def loads(text: str, where: str) -> Scenario:
+    """Validate a scenario given as TOML text with no file (an upload): it may extend a
+    library scenario by name, but not a file by path."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{where}: not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise InputError(f"{where}: cannot be read: {exc.strerror}") from None
-    return from_dict(data, where, path, _chain)
+    return from_dict(data, where)
 
 
 def from_dict(
-    data: dict[str, Any], where: str, path: Path | None = None, _chain: tuple[str, ...] = ()
+    data: dict[str, Any], where: str, path: Path | None = None, _chain: tuple[Path, ...] = ()
 ) -> Scenario:
-    """Validate a scenario given as a mapping (the parsed TOML)."""
+    """Validate a scenario given as a mapping (the parsed TOML). `_chain` holds the resolved
+    files of the scenarios that extend this one, to refuse cycles."""
     for key in data:
         if key not in HEADER_KEYS + TABLE_KEYS:
             allowed = ", ".join(HEADER_KEYS + TABLE_KEYS)
@@ -201,18 +274,29 @@ def from_dict(
     name = _typed(where, "name", data.get("name", path.stem if path else ""), str, "a string")
     if not name:
         raise InputError(f"{where}: name is missing; expected a string")
+    if not NAME_PATTERN.fullmatch(name):
+        origin = "" if "name" in data else " (from the file name; set name in the file)"
+        raise InputError(f"{where}: name = {name!r}{origin} is not allowed; expected "
+                         f"{NAME_RULE}")
     parent = None
     extends = data.get("extends")
     if extends is not None:
-        _typed(where, "extends", extends, str, "a scenario name")
-        if extends in (*_chain, name):
+        _typed(where, "extends", extends, str, "a scenario name or a path to a .toml file")
+        target = _extended_file(where, extends, path)
+        chain = (*_chain, path.resolve()) if path is not None else _chain
+        if target.resolve() in chain:
+            files = [p.name for p in chain[chain.index(target.resolve()):]]
             raise InputError(f"{where}: extends = {extends!r} makes a cycle: "
-                             + " → ".join((*_chain, name, extends)))
-        parent = load(extends, (*_chain, name))
+                             + " → ".join((*files, target.name)))
+        if len(chain) >= MAX_EXTENDS_DEPTH:
+            raise InputError(f"{where}: extends = {extends!r} is not allowed; a chain of "
+                             f"extends may pass through at most {MAX_EXTENDS_DEPTH} files")
+        parent = load(target, chain)
     steps = _typed(where, "steps", data.get("steps", parent.steps if parent else DEFAULT_STEPS),
-                   int, "an integer ≥ 1")
-    if steps < 1:
-        raise InputError(f"{where}: steps = {steps!r} is not allowed; expected an integer ≥ 1")
+                   int, f"an integer in [1, {MAX_STEPS}]")
+    if not 1 <= steps <= MAX_STEPS:
+        raise InputError(f"{where}: steps = {steps!r} is not allowed; expected an integer in "
+                         f"[1, {MAX_STEPS}] (weeks)")
     seed = _typed(where, "seed", data.get("seed", parent.seed if parent else DEFAULT_SEED), int,
                   "an integer ≥ 0")
     if seed < 0:
@@ -295,10 +379,41 @@ def _events(where: str, value: Any) -> list[Event]:
 
 def _check_scenario_name(where: str, key: str, value: str) -> None:
     """A scenario named in a file must be in the scenario folder (as `extends` must)."""
-    if not (SCENARIO_DIR / f"{value}.toml").is_file():
+    if not NAME_PATTERN.fullmatch(value) or not (SCENARIO_DIR / f"{value}.toml").is_file():
         names = ", ".join(available()) or "(none)"
         raise InputError(f"{where}: {key} = {value!r} is not allowed; expected a scenario name "
                          f"({names})")
+
+
+def _extended_file(where: str, extends: str, path: Path | None) -> Path:
+    """The file `extends` names: a library scenario by name, or a .toml file by a path read
+    relative to the folder of the file that extends it."""
+    if not is_path(extends):
+        if not NAME_PATTERN.fullmatch(extends) or not (SCENARIO_DIR / f"{extends}.toml").is_file():
+            names = ", ".join(available()) or "(none)"
+            raise InputError(f"{where}: extends = {extends!r} is not allowed; no such scenario; "
+                             f"expected a scenario name ({names}) or a path to a .toml file")
+        return SCENARIO_DIR / f"{extends}.toml"
+    if not extends.endswith(".toml") or not extends.isprintable():
+        raise InputError(f"{where}: extends = {extends!r} is not allowed; expected a scenario "
+                         "name or a path to a .toml file")
+    if path is None:
+        raise InputError(f"{where}: extends = {extends!r} is not allowed here; a file with no "
+                         "folder (an upload) may extend a library scenario by name only")
+    target = path.parent / extends
+    found = file_kind(target, f"{where}: extends = {extends!r}")
+    if found != "file":
+        raise InputError(f"{where}: extends = {extends!r} is not allowed; {target} "
+                         + ("is a folder" if found else "does not exist")
+                         + " (a path is read relative to this file's folder)")
+    return target
+
+
+def parent(spec: Scenario) -> Scenario | None:
+    """The scenario `spec` extends (read again from its file), or None."""
+    if spec.extends is None:
+        return None
+    return load(_extended_file(str(spec.path or spec.name), spec.extends, spec.path))
 
 
 def _choice(where: str, key: str, value: Any, choices: tuple[str, ...]) -> str:
@@ -352,9 +467,9 @@ def _claims(where: str, value: Any, name: str, compare_with: str | None,
         _check_scenario_name(where, f"{at}.than", than)
         min_effect = table.get("min_effect", DEFAULT_CLAIM_EFFECT)
         if isinstance(min_effect, bool) or not isinstance(min_effect, int | float) or not (
-                min_effect >= 0):
+                0 <= min_effect < math.inf):
             raise InputError(f"{where}: {at}.min_effect = {min_effect!r} is not allowed; "
-                             "expected a number ≥ 0")
+                             "expected a finite number ≥ 0")
         seeds = _typed(where, f"{at}.seeds", table.get("seeds", MIN_CLAIM_SEEDS), int,
                        f"an integer in [{MIN_CLAIM_SEEDS}, {MAX_CLAIM_SEEDS}]")
         if not MIN_CLAIM_SEEDS <= seeds <= MAX_CLAIM_SEEDS:
@@ -362,10 +477,10 @@ def _claims(where: str, value: Any, name: str, compare_with: str | None,
                              f"integer in [{MIN_CLAIM_SEEDS}, {MAX_CLAIM_SEEDS}] (a paired "
                              "test at p < 0.01 needs enough pairs)")
         claim_steps = _typed(where, f"{at}.steps", table.get("steps", steps), int,
-                             "an integer ≥ 1")
-        if claim_steps < 1:
+                             f"an integer in [1, {MAX_STEPS}]")
+        if not 1 <= claim_steps <= MAX_STEPS:
             raise InputError(f"{where}: {at}.steps = {claim_steps!r} is not allowed; expected "
-                             "an integer ≥ 1")
+                             f"an integer in [1, {MAX_STEPS}] (weeks)")
         claims.append(Claim(
             scenario=name,
             measure=_measure(where, f"{at}.measure", table["measure"]),

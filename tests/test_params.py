@@ -56,6 +56,21 @@ def test_parse_reads_command_line_text():
         PARAMS["customized_work"].parse("maybe", "x")
 
 
+@pytest.mark.parametrize("text", ["1_00", "inf", "-inf", "nan", "1e309", "0x10", "4,5", ""])
+def test_parse_takes_plain_finite_numbers_only(text):
+    """Underscores, infinities, NaN, overflow and hex are refused on the command line."""
+    with pytest.raises(InputError, match=r"meeting_hours = .* is not allowed; expected a number "
+                       r"in \[0, 30\], written as a plain number"):
+        PARAMS["meeting_hours"].parse(text, "x")
+
+
+def test_parse_reads_exponents_and_signs():
+    """1e1, +3 and .5 are plain numbers."""
+    assert PARAMS["meeting_hours"].parse("1e1", "x") == 10.0
+    assert PARAMS["n_employees"].parse("+3e2", "x") == 300
+    assert PARAMS["meeting_hours"].parse(" .5 ", "x") == 0.5
+
+
 def test_scheme_expands_into_weights_and_policies():
     """A scheme name sets the weights and its policies; explicit values win."""
     values = resolve_params({"employee_scheme": "rank_and_yank"})

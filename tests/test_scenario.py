@@ -87,6 +87,155 @@ def test_extends_cycle_is_an_error(tmp_path, monkeypatch):
         scenario.load("a")
 
 
+def test_extends_cycle_by_path_is_an_error(tmp_path):
+    """pa.toml extends ./pb.toml, which extends ./pa.toml: refused with the files named, even
+    when the names inside differ from the file names (cycles are found by file)."""
+    (tmp_path / "pa.toml").write_text('name = "first"\nextends = "./pb.toml"\n')
+    (tmp_path / "pb.toml").write_text('name = "second"\nextends = "./pa.toml"\n')
+    with pytest.raises(InputError, match=r"pb\.toml: extends = './pa\.toml' makes a cycle: "
+                       r"pa\.toml → pb\.toml → pa\.toml"):
+        scenario.load(tmp_path / "pa.toml")
+
+
+def test_extending_itself_by_path_is_an_error(tmp_path):
+    """A file that extends its own path is refused as a cycle."""
+    (tmp_path / "self.toml").write_text('name = "other_name"\nextends = "self.toml"\n')
+    with pytest.raises(InputError, match=r"extends = 'self\.toml' makes a cycle: "
+                       r"self\.toml → self\.toml"):
+        scenario.load(tmp_path / "self.toml")
+
+
+def test_extends_path_is_read_from_the_files_folder(tmp_path, monkeypatch):
+    """`extends = "parent.toml"` means the file beside the scenario, whatever the working
+    directory."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "parent.toml").write_text('name = "parent"\nsteps = 33\n[params]\nwage = 950\n')
+    (folder / "child.toml").write_text('name = "child"\nextends = "parent.toml"\n')
+    monkeypatch.chdir(tmp_path)
+    spec = scenario.load("mine/child.toml")
+    assert (spec.steps, spec.params) == (33, {"wage": 950.0})
+    assert scenario.parent(spec).name == "parent"
+
+
+def test_extends_a_library_name_from_a_file_anywhere(tmp_path):
+    """A bare name in `extends` still means the library's scenario."""
+    path = _write(tmp_path, 'name = "mine"\nextends = "efficiency_kpi"\n')
+    assert scenario.load(path).params == scenario.load("efficiency_kpi").params
+
+
+@pytest.mark.parametrize(
+    ("extends", "message"),
+    [
+        ("nowhere", r"extends = 'nowhere' is not allowed; no such scenario; expected a "
+                    r"scenario name \(.*baseline"),
+        ("./missing.toml", r"extends = '\./missing\.toml' is not allowed; .*missing\.toml "
+                           r"does not exist \(a path is read relative to this file's folder\)"),
+        ("../../../etc/passwd", r"extends = '\.\./\.\./\.\./etc/passwd' is not allowed; "
+                                r"expected a scenario name or a path to a \.toml file"),
+        ("sub.toml", r"extends = 'sub\.toml' is not allowed; .*sub\.toml is a folder"),
+    ],
+)
+def test_missing_extends_names_the_file_and_the_key(tmp_path, extends, message):
+    """An `extends` that names nothing readable is one line with the file and the key."""
+    (tmp_path / "sub.toml").mkdir()
+    path = _write(tmp_path, f'name = "x"\nextends = "{extends}"\n')
+    with pytest.raises(InputError, match=r"s\.toml: " + message):
+        scenario.load(path)
+
+
+def test_long_extends_chain_is_cut_off(tmp_path):
+    """A chain of extends through more files than allowed is refused, not a RecursionError."""
+    depth = scenario.MAX_EXTENDS_DEPTH + 1
+    for i in range(depth):
+        nxt = f'extends = "f{i + 1}.toml"\n' if i + 1 < depth else ""
+        (tmp_path / f"f{i}.toml").write_text(f'name = "f{i}"\n{nxt}')
+    with pytest.raises(InputError, match="at most 32 files"):
+        scenario.load(tmp_path / "f0.toml")
+
+
+@pytest.mark.parametrize("name", ["../../../escaped_run", "a/b", "..", "-flag", "with space",
+                                  "x" * 101, "équipe"])
+def test_name_must_be_an_identifier(tmp_path, name):
+    """A name with a path separator or other characters is refused, naming what is allowed."""
+    path = _write(tmp_path, f'name = "{name}"\n')
+    with pytest.raises(InputError, match=r"s\.toml: name = .* is not allowed; expected "
+                       r"letters a-z or A-Z, digits, _ and -"):
+        scenario.load(path)
+
+
+def test_name_from_the_file_name_must_be_an_identifier_too(tmp_path):
+    """A file without `name` takes its file name, which must then be an identifier."""
+    path = tmp_path / "my firm.toml"
+    path.write_text('title = "x"\n')
+    with pytest.raises(InputError, match=r"name = 'my firm' \(from the file name; set name in "
+                       r"the file\) is not allowed"):
+        scenario.load(path)
+    assert scenario.load(_write(tmp_path, 'title = "x"\n')).name == "s"
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [('compare_with = "../scenarios/baseline"\n', "compare_with"),
+     ('compare_with = "baseline"\n[[claims]]\nmeasure = "profit"\nrelation = "lower"\n'
+      'than = "../scenarios/baseline"\n', r"claims\[0\]\.than")],
+)
+def test_scenario_names_in_a_file_are_never_paths(tmp_path, text, key):
+    """compare_with and than name library scenarios; a path to a library file is refused."""
+    path = _write(tmp_path, 'name = "x"\n' + text)
+    with pytest.raises(InputError, match=key + r" = '\.\./scenarios/baseline' is not allowed"):
+        scenario.load(path)
+
+
+def test_non_utf8_file_is_one_line_naming_the_file_and_the_byte(tmp_path):
+    """A Latin-1 file says where the first byte that is not UTF-8 is."""
+    path = tmp_path / "latin.toml"
+    path.write_bytes('name = "x"\ntitle = "Caf\u00e9"\n'.encode("latin-1"))
+    with pytest.raises(InputError, match=r"latin\.toml: byte 0xe9 on line 2 is not UTF-8; "
+                       r"expected a UTF-8 text file"):
+        scenario.load(path)
+
+
+def test_utf16_file_is_named_as_such(tmp_path):
+    """A UTF-16 file (as some editors save) is recognised by its byte-order mark."""
+    path = tmp_path / "wide.toml"
+    path.write_text('name = "x"\n', encoding="utf-16")
+    with pytest.raises(InputError, match=r"wide\.toml: the file is UTF-16 text; expected UTF-8"):
+        scenario.load(path)
+
+
+def test_utf8_byte_order_mark_is_accepted(tmp_path):
+    """A UTF-8 file that starts with a byte-order mark loads like one without."""
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + 'name = "x"\ntitle = "Café"\n'.encode())
+    assert scenario.load(path).title == "Café"
+
+
+def test_a_folder_is_not_a_scenario_file(tmp_path):
+    """A folder given as the scenario says it is a folder, not that it does not exist."""
+    with pytest.raises(InputError, match=r"is a folder; expected a scenario name or a \.toml "
+                       "file"):
+        scenario.load(str(tmp_path) + "/")
+
+
+@pytest.mark.parametrize("value", ["inf", "nan"])
+def test_claim_min_effect_must_be_finite(tmp_path, value):
+    """min_effect = inf (or nan) could never be reached; it is refused."""
+    path = _write(tmp_path, CLAIMING + f'[[claims]]\nmeasure = "profit"\nrelation = "lower"\n'
+                  f"min_effect = {value}\n")
+    with pytest.raises(InputError, match=rf"min_effect = {value} is not allowed; expected a "
+                       "finite number ≥ 0"):
+        scenario.load(path)
+
+
+def test_steps_in_a_file_are_bounded(tmp_path):
+    """A file asking for more weeks than MAX_STEPS is refused, naming the limit."""
+    path = _write(tmp_path, 'name = "x"\nsteps = 10000000\n')
+    with pytest.raises(InputError, match=r"steps = 10000000 is not allowed; expected an integer "
+                       r"in \[1, 10000\]"):
+        scenario.load(path)
+
+
 # --- claims and charts ----------------------------------------------------------------------
 CLAIMING = 'name = "x"\ncompare_with = "baseline"\n'
 
@@ -106,7 +255,7 @@ CLAIMING = 'name = "x"\ncompare_with = "baseline"\n'
         ('measure = "profit"\nrelation = "lower"\nseeds = 3\n',
          r"claims\[0\]\.seeds = 3 is not allowed; expected an integer in \[10, 1000\]"),
         ('measure = "profit"\nrelation = "lower"\nmin_effect = -1\n',
-         r"claims\[0\]\.min_effect = -1 is not allowed; expected a number ≥ 0"),
+         r"claims\[0\]\.min_effect = -1 is not allowed; expected a finite number ≥ 0"),
         ('measure = "profit"\nrelation = "lower"\nsteps = 0\n',
          r"claims\[0\]\.steps = 0 is not allowed"),
         ('measure = "profit"\nrelation = "lower"\nthan = "nowhere"\n',
@@ -173,7 +322,7 @@ def test_library_scenarios_follow_the_conventions():
             chain, current = [], spec
             while current.extends:
                 chain.append(current.extends)
-                current = scenario.load(current.extends)
+                current = scenario.parent(current)
             assert chain and chain[-1] == "baseline", (name, chain)
         reasons = param_reasons(spec)
         assert all(reasons.get(key) for key in spec.own_params), (name, reasons)

@@ -316,6 +316,111 @@ def test_employee_state_reads_the_arrays():
         network.employee_state(session.runs[0], emp.n)
 
 
+# --- what a page may open and run ------------------------------------------------------------
+@pytest.mark.parametrize("target", ["/etc/passwd", "../scenarios/baseline", "../../x.toml",
+                                    "scenarios/baseline.toml", "", "baseline/"])
+def test_page_opens_no_path(target):
+    """The session's loader takes names only, never a path, not even one to a library file;
+    a comparison target neither."""
+    session = Session("baseline")
+    with pytest.raises(InputError, match=r"unknown scenario .*a page opens a scenario by name"):
+        session.load_scenario(target)
+    with pytest.raises(InputError, match="unknown scenario"):
+        session.set_comparison(Comparison("scenario", target))
+    assert session.scenario.name == "baseline" and session.comparison is None
+
+
+def test_page_opens_the_servers_own_file_by_its_name(tmp_path):
+    """The scenario the server was started with (a path) is offered by name, and reopens."""
+    own = tmp_path / "own.toml"
+    own.write_text('name = "classroom_firm"\nextends = "efficiency_kpi"\nsteps = 30\n')
+    session = Session(str(own))
+    assert "classroom_firm" in session.choices() and "baseline" in session.choices()
+    session.load_scenario("baseline")
+    session.load_scenario("classroom_firm")
+    assert (session.scenario.name, session.horizon) == ("classroom_firm", 30)
+    with pytest.raises(InputError, match="unknown scenario"):
+        session.load_scenario(str(own))
+
+
+def test_uploaded_scenario_joins_the_choices_and_runs():
+    """An uploaded file is checked like any scenario file and becomes a choice of the page."""
+    session = Session("baseline")
+    text = ('name = "my_upload"\nextends = "efficiency_kpi"\nsteps = 26\n[params]\n'
+            'meeting_hours = 12\n')
+    assert session.upload("my_upload.toml", b"\xef\xbb\xbf" + text.encode()) == "my_upload"
+    assert session.scenario.name == "my_upload" and "my_upload" in session.choices()
+    assert session.values()["meeting_hours"] == 12
+    session.load_scenario("baseline")
+    session.set_comparison(Comparison("scenario", "my_upload"))
+    session.step(2)
+    assert session.labels() == ["A · baseline", "B · my_upload"]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [(b'name = "x"\nextends = "./secret.toml"\n',
+      "extends = './secret.toml' is not allowed here; a file with no folder"),
+     (b'name = "baseline"\n', "name = 'baseline' is not allowed; a scenario of that name"),
+     (b'name = "../../escape"\n', "name = '../../escape' is not allowed"),
+     ('name = "x"\ntitle = "Caf\u00e9"\n'.encode("latin-1"), "byte 0xe9 on line 2 is not UTF-8"),
+     (b'name = "x"\n[params]\nn_employees = 20000\n',
+      "n_employees = 20000 is not allowed in the visualizer; expected at most 2,000"),
+     (b"x" * 100_001, "100,001 bytes is too large"),
+     (b"\x00\xff garbage", "uploaded file f.toml:")],
+)
+def test_bad_upload_is_one_line_and_changes_nothing(data, message):
+    """A bad uploaded file is refused with one line naming it; the page keeps its scenario."""
+    session = Session("baseline")
+    with pytest.raises(InputError, match=re.escape(message)):
+        session.upload("f.toml", data)
+    assert session.scenario.name == "baseline" and session.uploaded == {}
+
+
+def test_page_limits_cap_the_firm_and_the_weeks():
+    """A control may not make the firm larger than the page limit, and the runs stop at
+    MAX_PAGE_WEEKS: Step refuses to go past it and Play ends there."""
+    from sim.viz.session import MAX_PAGE_WEEKS, PAGE_LIMITS
+
+    session = small_session()
+    for name, limit in PAGE_LIMITS.items():
+        assert limit < PARAMS[name].high
+        with pytest.raises(InputError, match=rf"{name} = {limit + 1} is not allowed here; "
+                           rf"expected at most {limit:,}"):
+            session.set_param(name, limit + 1)
+        session.set_param(name, limit)  # the limit itself is allowed
+    session.reset()
+    assert session.runs[0].model.p["n_employees"] == PAGE_LIMITS["n_employees"]
+    session = small_session()
+    session.set_param("n_customers", 100)
+    session.set_param("market_size", 150)
+    session.reset()
+    session.step(MAX_PAGE_WEEKS - 3)
+    with pytest.raises(InputError, match=f"week {MAX_PAGE_WEEKS + 1:,} is not allowed here"):
+        session.step(4)
+    stopped = threading.Event()
+    player = Player(session, lambda: None, on_stop=stopped.set)
+    player.speed = 52
+    player.play(until=MAX_PAGE_WEEKS)
+    assert stopped.wait(30)
+    assert session.week == MAX_PAGE_WEEKS and player.error is None
+
+
+def test_library_scenarios_fit_the_page_limits():
+    """Every library scenario can be opened in the visualizer."""
+    from sim.viz.session import check_page_limits
+
+    for name in scenarios.available():
+        check_page_limits(scenarios.load(name))
+
+
+def test_limited_controls_say_the_page_limit_in_their_tooltip():
+    """n_employees' tooltip gives the page's limit and the command line's."""
+    tip = controls.CONTROLS["n_employees"].tooltip
+    assert "Allowed here: an integer in [8, 2,000] (the visualizer's limit; `aligned run` " \
+           "takes up to 20,000)" in tip
+
+
 # --- the player ----------------------------------------------------------------------------
 def test_player_stops_at_the_horizon_having_drawn_every_batch():
     """Play runs to the week asked, never past it, drawing after every batch of weeks."""
@@ -406,7 +511,49 @@ def test_viz_refuses_a_busy_port_in_one_line(capsys):
 
 
 def test_viz_address_is_printed_for_the_host_asked():
-    """The printed address opens in a browser, also for a wildcard or IPv6 host."""
+    """The printed address opens in a browser, also for an IPv6 host; on a wildcard host it
+    is the address other machines reach, not loopback; a token goes into the address."""
     assert server.url("127.0.0.1", 8765) == "http://127.0.0.1:8765/"
-    assert server.url("0.0.0.0", 9000) == "http://127.0.0.1:9000/"
     assert server.url("::1", 8765) == "http://[::1]:8765/"
+    reachable = server.reachable_address("0.0.0.0")
+    assert not server.is_loopback(reachable)
+    assert server.url("0.0.0.0", 9000, "s3cret-token") == (
+        f"http://{reachable}:9000/?token=s3cret-token")
+
+
+def test_loopback_is_told_from_other_hosts():
+    """127.0.0.0/8, ::1 and localhost are this machine only; wildcards and names are not."""
+    assert all(server.is_loopback(h) for h in ("127.0.0.1", "127.1.2.3", "::1", "localhost"))
+    assert not any(server.is_loopback(h) for h in ("0.0.0.0", "::", "10.0.0.5", "example.org"))
+
+
+def test_viz_refuses_a_weak_token_in_one_line(capsys):
+    """A token too short or with characters that do not fit in an address is refused."""
+    for token in ("short", "has space in it", "slash/es/here"):
+        assert main(["viz", "--token", token, "--port", str(server.free_port())]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "--token" in err and "expected 8 to 256" in err
+
+
+def test_viz_refuses_a_scenario_beyond_the_page_limits(tmp_path, capsys):
+    """`aligned viz` on a firm larger than a page may run names the key and the limit."""
+    big = tmp_path / "big.toml"
+    big.write_text('name = "big"\n[params]\nn_employees = 5000\n')
+    assert main(["viz", str(big), "--port", str(server.free_port())]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "big.toml: n_employees = 5000 is not allowed in the visualizer; expected at most " \
+           "2,000" in err
+
+
+def test_pages_left_without_goodbye_are_freed_after_a_minute(monkeypatch):
+    """The server tells Solara to free a page whose browser went away after 60 s (Solara's
+    own default is 24 hours); an explicit SOLARA_KERNEL_CULL_TIMEOUT wins."""
+    import os
+
+    monkeypatch.setattr(os, "environ", {})
+    server.configure()
+    assert os.environ[server.CULL_SETTING] == server.PAGE_CULL_TIMEOUT == "60s"
+    monkeypatch.setattr(os, "environ", {server.CULL_SETTING: "5s"})
+    server.configure()
+    assert os.environ[server.CULL_SETTING] == "5s"

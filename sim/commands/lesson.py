@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from sim.commands.claims import add_batch_options, check_batch_options, say
 from sim.errors import InputError
@@ -28,20 +27,24 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    """Build and write the handout."""
+    """Check the input and the destination, build and write the handout."""
     from sim import lesson, scenario
+    from sim.files import check_out_file
 
     if args.seeds < 1:
         raise InputError(f"--seeds {args.seeds}: expected an integer ≥ 1")
     check_batch_options(args)
-    if args.out and not args.out.endswith((".html", ".htm")):
-        raise InputError(f"--out {args.out}: expected a file name ending in .html")
-    if args.out and Path(args.out).is_dir():
-        raise InputError(f"--out {args.out}: is a folder; expected a file name ending in .html")
     name = scenario.load(args.scenario).name
+    out = args.out or f"results/lessons/{name}.html"
+    check_out_file(out, "--out" if args.out else "output file", "a file name ending in .html")
+    if not out.endswith((".html", ".htm")):
+        raise InputError(f"--out {out}: expected a file name ending in .html")
     results = args.results or f"results/lessons/{name}"
-    path = lesson.write(args.scenario, args.out, args.seeds, args.workers,
-                        progress=not args.quiet, results=results, fresh=args.fresh,
-                        announce=say(args))
+    try:
+        path = lesson.write(args.scenario, out, args.seeds, args.workers,
+                            progress=not args.quiet, results=results, fresh=args.fresh,
+                            announce=say(args))
+    except OSError as exc:
+        raise InputError(f"--out {out}: cannot write the handout ({exc.strerror})") from None
     print(f"wrote {path}")
     return 0

@@ -18,10 +18,22 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    """Write the report and say where it is."""
+    """Check the destination, write the report and say where it is."""
+    from pathlib import Path
+
+    from sim.errors import InputError
+    from sim.files import check_out_file
     from sim.report import write
 
-    path = write(args.results, args.out)
+    if args.out is not None:
+        check_out_file(args.out, "--out", "a file name (the report is one HTML file)")
+    elif Path(args.results).is_dir():
+        check_out_file(Path(args.results) / "report.html", "output file")
+    try:
+        path = write(args.results, args.out)
+    except OSError as exc:
+        raise InputError(f"--out {args.out or args.results}: cannot write the report "
+                         f"({exc.strerror})") from None
     size = path.stat().st_size / 1e6
     print(f"wrote {path} ({size:.1f} MB, opens offline in any browser)")
     return 0

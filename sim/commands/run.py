@@ -8,6 +8,7 @@ import sys
 
 from sim.errors import InputError
 from sim.params import PARAMS, unknown
+from sim.scenario import MAX_STEPS
 
 #: Measures shown in the summary table, in order.
 TABLE_ROWS = (
@@ -28,6 +29,8 @@ def parse_sets(pairs: list[str]) -> dict:
             raise InputError(f"--set {pair!r}: expected name=value, e.g. --set meeting_hours=4")
         if name not in PARAMS:
             raise unknown(name, f"--set {pair!r}")
+        if name in values:
+            raise InputError(f"--set {pair!r}: {name} is already set; give each parameter once")
         values[name] = PARAMS[name].parse(text, f"--set {name}")
     return values
 
@@ -39,28 +42,43 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        "to a TOML file) and print its summary.")
     p.add_argument("scenario", metavar="SCENARIO", help="scenario name or path to a .toml file")
     p.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
-    p.add_argument("--steps", type=int, help="weeks to simulate (default: the scenario's)")
+    p.add_argument("--steps", type=int, help="weeks to simulate (default: the scenario's; "
+                   f"more than {MAX_STEPS:,} needs --yes)")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
                    help="override a parameter (repeatable); `aligned params` lists them")
     p.add_argument("--out", metavar="DIR", help="write timeseries.parquet, summary.json and "
                    "params.json here (default: results/runs/SCENARIO-seedN)")
     p.add_argument("--json", action="store_true", help="print summary.json instead of a table")
+    p.add_argument("--yes", action="store_true",
+                   help=f"run even when --steps is more than {MAX_STEPS:,} weeks")
     p.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
-    """Run the scenario and report."""
-    from sim.runner import run, write_outputs
+    """Check the input and the destination, run the scenario and report."""
+    from sim import scenario
+    from sim.runner import check_run_folder, run, write_outputs
 
     if args.steps is not None and args.steps < 1:
         raise InputError(f"--steps {args.steps}: expected an integer ≥ 1")
+    if args.steps is not None and args.steps > MAX_STEPS and not args.yes:
+        raise InputError(f"--steps {args.steps}: more than {MAX_STEPS:,} weeks (about "
+                         f"{MAX_STEPS // 52} years) takes long and keeps every week in memory; "
+                         "add --yes to run it anyway")
     if args.seed is not None and args.seed < 0:
         raise InputError(f"--seed {args.seed}: expected an integer ≥ 0")
     overrides = parse_sets(args.sets)
-    result = run(args.scenario, seed=args.seed, steps=args.steps,
+    spec = scenario.load(args.scenario)
+    seed = spec.seed if args.seed is None else args.seed
+    out = args.out or f"results/runs/{spec.name}-seed{seed}"
+    if check_run_folder(out, "--out" if args.out else "output folder"):
+        print(f"aligned: replacing the earlier run in {out}", file=sys.stderr)
+    result = run(spec, seed=seed, steps=args.steps,
                  progress=sys.stderr.isatty() and not args.json, **overrides)
-    out = args.out or f"results/runs/{result.scenario}-seed{result.seed}"
-    write_outputs(result, out)
+    try:
+        write_outputs(result, out)
+    except OSError as exc:
+        raise InputError(f"--out {out}: cannot write the run's files ({exc.strerror})") from None
     if args.json:
         print(json.dumps(result.summary, indent=2, allow_nan=False))
         return 0

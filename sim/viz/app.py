@@ -22,13 +22,13 @@ import numpy as np
 import reacton.ipyvuetify as rv
 import solara
 
-from sim import scenario as scenarios
 from sim.errors import InputError
 from sim.params import GROUPS, SCHEME_NAMES
 from sim.viz import charts, controls, export, network, panels
 from sim.viz.frames import FrameSignal
 from sim.viz.player import DEFAULT_SPEED, SPEEDS, Player
-from sim.viz.session import DEFAULT_SCENARIO, Comparison, Session
+from sim.viz.session import DEFAULT_SCENARIO, MAX_PAGE_WEEKS, Comparison, Session, page_limit_text
+from sim.viz.upload import ScenarioUpload
 
 SCENARIO_ENV = "ALIGNED_VIZ_SCENARIO"  # the scenario a new tab opens (set by `aligned viz`)
 VIEWS = ("Charts", "Firm", "Story", "Export")
@@ -46,7 +46,9 @@ HOW_TO_USE = (
     "name for what it means, its unit, range and default. Compare runs a second firm on the "
     "same seed under another incentive scheme or scenario: solid lines are run A, dashed "
     "lines run B, and the shaded band is the gap on the chart's headline measure. In the "
-    "Firm view, click a person to see their state."
+    "Firm view, click a person to see their state. Your own scenario file (the format of "
+    "the scenarios/ folder) can be dropped on the sidebar; it may extend a library scenario "
+    f"by name. This page runs firms up to these limits: {page_limit_text()}."
 )
 CSS = """
 .aligned-charts { display: flex; flex-wrap: wrap; gap: 6px; }
@@ -217,7 +219,11 @@ class Viewer:
     def step(self, weeks: int = 1) -> None:
         """Advance every run, and show what it cost on the server (model, then view)."""
         start = time.perf_counter()
-        self.session.step(weeks)
+        try:
+            self.session.step(weeks)
+        except InputError as exc:  # the page's limit of weeks
+            self.message.value = str(exc)
+            return
         stepped = time.perf_counter()
         self.draw()
         drawn = time.perf_counter()
@@ -231,7 +237,8 @@ class Viewer:
             return
         session = self.session
         self.player.speed = self.speed.value
-        self.player.play(until=session.horizon if session.week < session.horizon else None)
+        self.player.play(until=session.horizon if session.week < session.horizon
+                         else MAX_PAGE_WEEKS)
         self.playing.value = True
 
     def pause(self) -> None:
@@ -248,6 +255,15 @@ class Viewer:
         """Switch scenario."""
         self.pause()
         self.act(lambda: self.session.load_scenario(name), structure=True)
+
+    def upload(self, filename: str, data: bytes) -> None:
+        """Open a scenario file the user uploaded (it joins the scenario picker)."""
+        self.pause()
+        self.act(lambda: self.session.upload(filename, data), structure=True)
+
+    def show_error(self, text: str) -> None:
+        """Show a line on the page's message bar."""
+        self.message.value = text
 
     def set_param(self, name: str, value: Any) -> str | None:
         """Change a parameter; returns the error line if the value is refused."""
@@ -298,10 +314,11 @@ def ScenarioPicker(viewer: Viewer) -> None:
     """Every scenario file, with the chosen one's title."""
     viewer.revision.use_value()
     session = viewer.session
-    rv.Select(label="Scenario", items=scenarios.available(), v_model=session.scenario.name,
+    rv.Select(label="Scenario", items=session.choices(), v_model=session.scenario.name,
               on_v_model=viewer.load_scenario, dense=True, hide_details=True,
               class_="aligned-scenario-select")
     _text("div", session.scenario.title, style="font-size: 12px; color: #555; margin: 2px 0 8px")
+    ScenarioUpload(viewer.upload, viewer.show_error)
 
 
 @solara.component
@@ -369,7 +386,7 @@ def CompareControls(viewer: Viewer) -> None:
         rv.Select(label="B differs by", items=list(COMPARE_KINDS), v_model=kind,
                   on_v_model=set_kind, dense=True, hide_details=True,
                   style_="max-width: 130px", class_="aligned-compare-kind")
-        items = list(SCHEME_NAMES) if kind == "scheme" else scenarios.available()
+        items = list(SCHEME_NAMES) if kind == "scheme" else session.choices()
         rv.Select(label="B's " + kind, items=items, v_model=comparison.target,
                   on_v_model=set_target, dense=True, hide_details=True,
                   class_="aligned-compare-target")
@@ -489,7 +506,7 @@ def StoryView(viewer: Viewer) -> None:
     session = viewer.session
     stories = [session.scenario]
     if session.comparison is not None and session.comparison.kind == "scenario":
-        stories.append(scenarios.load(session.comparison.target))
+        stories.append(session.scenario_named(session.comparison.target))
     labels = [run.label for run in session.runs]
     with _panel(viewer, "Story", "aligned-story"), rv.Html(tag="div",
                                                             style_="max-width: 860px"):

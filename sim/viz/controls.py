@@ -16,7 +16,7 @@ import solara
 
 from sim.errors import InputError
 from sim.params import GROUPS, PARAMS, Param
-from sim.viz.session import SIZE_PARAMS
+from sim.viz.session import PAGE_LIMITS, SIZE_PARAMS
 
 #: How each group of `sim.params.GROUPS` is titled on the page (a new group shows its name).
 GROUP_TITLES = {
@@ -52,7 +52,11 @@ class ControlSpec:
         p = self.param
         unit = f" ({p.unit})" if p.unit and p.unit != "1" else ""
         tail = " Applies on Reset." if p.name in SIZE_PARAMS else ""
-        return f"{p.doc}{unit}. Allowed: {p.allowed}. Default: {p.default}.{tail}"
+        allowed = f"Allowed: {p.allowed}"
+        if p.name in PAGE_LIMITS:
+            allowed = (f"Allowed here: an integer in [{p.low:g}, {PAGE_LIMITS[p.name]:,}] (the "
+                       f"visualizer's limit; `aligned run` takes up to {p.high:,g})")
+        return f"{p.doc}{unit}. {allowed}. Default: {p.default}.{tail}"
 
     def title(self) -> str:
         """The group title of this control."""

@@ -7,13 +7,18 @@ Plain Python with no Solara in it, so that its rules are tested without a browse
 - a change is checked against the declaration and applied to the running models at once,
   except the size of the firm and the seed, which wait for Reset (`pending`);
 - your changes apply to both runs of a comparison; run B differs from run A only by its
-  incentive scheme or by its scenario's own settings.
+  incentive scheme or by its scenario's own settings;
+- a page opens scenarios by name only: the library's, the one the server was started with,
+  and files the user uploads (never a path on the server);
+- a page runs firms up to `PAGE_LIMITS` and for at most `MAX_PAGE_WEEKS`, so that whoever
+  reaches the server cannot exhaust it.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -28,6 +33,33 @@ from sim.params import PARAMS, SCHEME_NAMES, SIZE_PARAMS, resolve_params
 __all__ = ["SIZE_PARAMS", "Comparison", "Run", "Session"]
 
 DEFAULT_SCENARIO = "baseline"
+#: The largest firm a page may run, parameter by parameter (the declaration allows more, for
+#: `aligned run`). At these sizes a week of two runs takes tens of milliseconds and their
+#: state tens of MB, so a classroom of pages fits on one server; a firm of 2,000 people is
+#: also about as many as the Firm view can draw.
+PAGE_LIMITS = {"n_employees": 2_000, "n_customers": 20_000, "market_size": 30_000}
+#: The weeks a page's runs may go on (50 years): Play stops there, Step refuses to go past.
+MAX_PAGE_WEEKS = 2_600
+#: An uploaded scenario file may be this large (the library's largest is about 6 kB), and a
+#: page may hold this many uploads.
+MAX_UPLOAD_BYTES = 100_000
+MAX_UPLOADS = 20
+
+
+def page_limit_text() -> str:
+    """The page limits in words, for the page and its errors."""
+    sizes = ", ".join(f"{name} ≤ {limit:,}" for name, limit in PAGE_LIMITS.items())
+    return f"{sizes}; at most {MAX_PAGE_WEEKS:,} weeks ({MAX_PAGE_WEEKS // 52} years)"
+
+
+def check_page_limits(spec: scenarios.Scenario) -> None:
+    """Refuse a scenario whose firm is larger than a page may run, naming the value."""
+    for name, limit in PAGE_LIMITS.items():
+        value = spec.params.get(name, PARAMS[name].default)
+        if value > limit:
+            raise InputError(f"{spec.path or spec.name}: {name} = {value!r} is not allowed in "
+                             f"the visualizer; expected at most {limit:,} (its page limits: "
+                             f"{page_limit_text()})")
 PREFERRED_COMPARE_SCHEMES = ("shared_value", "balanced_scorecard")  # the strategist's question
 
 
@@ -98,12 +130,60 @@ class Session:
         self.comparison: Comparison | None = None
         self.runs: list[Run] = []
         self.version = 0
-        self.load_scenario(scenario_name, seed)
+        self.uploaded: dict[str, scenarios.Scenario] = {}
+        # The scenario the server was started with (a name or a path, given by the server,
+        # never by the page): besides the library, the only file a page may open.
+        self.opened = scenarios.load(scenario_name)
+        check_page_limits(self.opened)
+        self._use(self.opened, seed)
+
+    # --- which scenarios a page may open --------------------------------------------------
+    def choices(self) -> list[str]:
+        """The scenarios this page may open: the library, the one the server was started
+        with, and the files uploaded on this page."""
+        names = scenarios.available()
+        return list(dict.fromkeys([*names, self.opened.name, *self.uploaded]))
+
+    def scenario_named(self, name: str) -> scenarios.Scenario:
+        """A scenario this page may open, by name (an upload, the server's own, or the
+        library's); anything else, a path above all, is an `InputError`."""
+        if name in self.uploaded:
+            return self.uploaded[name]
+        if name == self.opened.name:
+            return self.opened
+        if isinstance(name, str) and name in scenarios.available():
+            spec = scenarios.load(name)
+            check_page_limits(spec)
+            return spec
+        raise InputError(f"unknown scenario {name!r}; a page opens a scenario by name: "
+                         + ", ".join(self.choices()) + ", or a scenario file you upload")
+
+    def upload(self, filename: str, data: bytes) -> str:
+        """Check a scenario file the user uploaded (like any scenario file; it may extend a
+        library scenario by name, not a file) and switch to it; returns its name."""
+        where = f"uploaded file {Path(str(filename)).name}"
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise InputError(f"{where}: {len(data):,} bytes is too large; expected at most "
+                             f"{MAX_UPLOAD_BYTES:,}")
+        spec = scenarios.loads(scenarios.decode_utf8(data, where), where)
+        if spec.name in scenarios.available() or spec.name == self.opened.name:
+            raise InputError(f"{where}: name = {spec.name!r} is not allowed; a scenario of "
+                             "that name is already here (give yours another name)")
+        if spec.name not in self.uploaded and len(self.uploaded) >= MAX_UPLOADS:
+            raise InputError(f"{where}: not added; a page may hold {MAX_UPLOADS} uploaded "
+                             "scenarios (reload the page to start afresh)")
+        check_page_limits(spec)
+        self.uploaded[spec.name] = spec
+        self._use(spec)
+        return spec.name
 
     # --- what the user chose ---------------------------------------------------------
     def load_scenario(self, name: str, seed: int | None = None) -> None:
-        """Switch to a scenario: its parameters and seed, no changes of the user's, week 0."""
-        spec = scenarios.load(name)
+        """Switch to a scenario by name: its parameters and seed, no changes of the user's,
+        week 0."""
+        self._use(self.scenario_named(name), seed)
+
+    def _use(self, spec: scenarios.Scenario, seed: int | None = None) -> None:
         with self.lock:
             self.scenario = spec
             self.overrides: dict[str, Any] = {}
@@ -115,7 +195,7 @@ class Session:
 
     def default_compare_target(self) -> str:
         """The scenario this one is best compared with (its `compare_with`, else baseline)."""
-        names = scenarios.available()
+        names = self.choices()
         for candidate in (self.scenario.compare_with, DEFAULT_SCENARIO):
             if candidate and candidate in names and candidate != self.scenario.name:
                 return candidate
@@ -132,6 +212,10 @@ class Session:
         if name not in PARAMS:
             raise InputError(f"control: unknown parameter {name!r}")
         value = PARAMS[name].check(value, "control")
+        if name in PAGE_LIMITS and value > PAGE_LIMITS[name]:
+            raise InputError(f"control: {name} = {value!r} is not allowed here; expected at "
+                             f"most {PAGE_LIMITS[name]:,} in the visualizer (`aligned run` "
+                             f"takes up to {PARAMS[name].high:,g})")
         with self.lock:
             self.overrides = layer(self.overrides, {name: value})
             if name in SIZE_PARAMS:
@@ -162,7 +246,7 @@ class Session:
     def set_comparison(self, comparison: Comparison | None) -> None:
         """Turn compare mode on (or off); both runs restart from week 0 on the same seed."""
         if comparison is not None and comparison.kind == "scenario":
-            scenarios.locate(comparison.target)
+            self.scenario_named(comparison.target)
         with self.lock:
             self.comparison = comparison
             self.reset()
@@ -185,7 +269,7 @@ class Session:
             second.update(employee_scheme=self.comparison.target,
                           manager_scheme=self.comparison.target)
         else:
-            second = layer(scenarios.load(self.comparison.target).params, self.overrides)
+            second = layer(self.scenario_named(self.comparison.target).params, self.overrides)
         return [first, second]
 
     def labels(self) -> list[str]:
@@ -207,8 +291,12 @@ class Session:
             self.version += 1
 
     def step(self, weeks: int = 1) -> None:
-        """Advance every run by `weeks` weeks."""
+        """Advance every run by `weeks` weeks (not past `MAX_PAGE_WEEKS`)."""
         with self.lock:
+            if self.week + weeks > MAX_PAGE_WEEKS:
+                raise InputError(f"week {self.week + weeks:,} is not allowed here; a page runs "
+                                 f"at most {MAX_PAGE_WEEKS:,} weeks ({MAX_PAGE_WEEKS // 52} "
+                                 "years): Reset to start again")
             for run in self.runs:
                 run.step(weeks)
 
@@ -220,8 +308,8 @@ class Session:
 
     @property
     def horizon(self) -> int:
-        """The scenario's length in weeks (where Play stops)."""
-        return self.scenario.steps
+        """The scenario's length in weeks (where Play stops), within the page's limit."""
+        return min(self.scenario.steps, MAX_PAGE_WEEKS)
 
     def values(self) -> dict[str, Any]:
         """Each control's value: what run A uses now, or what waits for Reset."""
