@@ -153,6 +153,7 @@ th, td { text-align: left; padding: 0.25rem 0.5rem; border-bottom: 1px solid #e2
          vertical-align: top; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .held { color: #2d6a1f; font-weight: bold; }
+.open { color: #8a6d00; }
 .failed { color: #a12a12; font-weight: bold; }
 .chart { page-break-inside: avoid; break-inside: avoid; margin: 0.8rem 0 1.2rem; }
 .chart p { margin: 0.1rem 0; font-size: 0.9rem; color: #444; }
@@ -294,9 +295,11 @@ def _claims_section(data: LessonData) -> str:
     rows = []
     for v in data.verdicts:
         c = v.claim
-        verdict = ('<span class="held">held</span>' if v.held else
-                   '<span class="failed">not held</span>')
+        css = {"held": "held", "not held": "failed", "inconclusive": "open"}[v.status]
+        verdict = f'<span class="{css}">{v.status}</span>'
         why = f"<br><em>{_inline(c.why)}</em>" if c.why else ""
+        if c.source:
+            why += f"<br><small>expected by {html.escape(c.source)}</small>"
         rows.append(
             f"<tr><td><strong>{c.measure}</strong> {c.window_text} ({c.steps} weeks) is "
             f"<strong>{c.relation}</strong> than in <code>{c.than}</code> "
@@ -308,12 +311,14 @@ def _claims_section(data: LessonData) -> str:
             f"<td class=\"num\">{v.pvalue:.2g}</td><td>{verdict}</td></tr>")
     n = len(data.seeds)
     return (
-        "<h2>What the model claims, and whether it held</h2>\n"
-        f"<p>Each claim compares two scenarios seed by seed over {n} paired runs. It holds "
-        f"when a one-sided paired Wilcoxon signed-rank test gives p &lt; {claimlib.ALPHA:g} and "
-        "the median paired difference reaches the stated effect (relative effects are taken "
-        "against the other scenario's median). The test suite checks every claim over its own "
-        "number of seeds.</p>\n"
+        "<h2>What is expected, and whether the model shows it</h2>\n"
+        "<p>Each claim states what the essays or the research expect, and compares two "
+        f"scenarios seed by seed over {n} paired runs. It holds when a one-sided paired "
+        f"Wilcoxon signed-rank test gives p &lt; {claimlib.ALPHA:g} and the median paired "
+        "difference reaches the stated effect (relative effects are taken against the other "
+        "scenario's median); it is inconclusive when so few seeds cannot reach that p at all "
+        "(fewer than 7). A claim that does not hold is a finding about the model, not a "
+        "mistake in the lesson.</p>\n"
         "<table><tr><th>claim</th><th class=\"num\">this scenario</th><th class=\"num\">"
         "compared</th><th class=\"num\">change</th><th class=\"num\">p</th><th>verdict</th>"
         "</tr>\n" + "\n".join(rows) + "</table>")

@@ -91,8 +91,8 @@ def test_handout_has_narrative_charts_claims_and_plotly_inline(library, tmp_path
     assert "<script src=" not in rest and "cdn.plot.ly" not in rest
     rows = re.findall(r"<tr><td><strong>effort_total</strong>.*?</tr>", text, re.S)
     assert len(rows) == 2
-    verdicts = [("not held" in r, "held" in r) for r in rows]
-    assert all(found for _, found in verdicts)
+    # three seeds cannot reach p < 0.01 (the least one-sided p is 1/8): neither claim can hold
+    assert all('class="open">inconclusive' in r for r in rows)
     assert "Meetings eat the week." in rows[0]
     assert "p &lt; 0.01" in text
 

@@ -13,8 +13,9 @@ What Holmstrom & Milgrom predict there: all effort goes to the measured task and
 unmeasured substitutes, and each person's effort equals the marginal pay rate they face over
 the cost slope, e = b / c. Under the firm's pool, person i's bonus is β · wage · x_i / x̄ with
 x_i = κ_i e_i their throughput (κ_i = capacity × fit), so b_i = β κ_i / x̄ (in wages), and
-the fixed point of e_i = b_i / c is e_i = κ_i √(β / (c · mean κ²)): the closed form the
-learned efforts are held to, after at most 5,000 weeks.
+the fixed point of e_i = b_i / c is e_i = κ_i √(β / (c · mean κ²)), or, where that exceeds a
+full week, e_i = min(1, b_i / c) with x̄ the fixed point of the bounded efforts: the closed
+form the learned efforts are held to, after at most 5,000 weeks.
 """
 
 from __future__ import annotations
@@ -88,13 +89,23 @@ def learned_effort(bonus_share: float, cost: float, temperature: float, seed: in
 
 
 def closed_form(model: WorkplaceModel, bonus_share: float, cost: float) -> np.ndarray:
-    """Each person's effort at Holmstrom & Milgrom's optimum under the firm's pool:
-    e_i = κ_i √(β / (c · mean κ²)), κ_i the closures a unit of speed effort gives."""
+    """Each person's effort at Holmstrom & Milgrom's optimum under the firm's pool, with effort
+    bounded by a full week: e_i = min(1, b_i / c), b_i = β κ_i / x̄, x̄ = mean κ e (κ_i the
+    closures a unit of speed effort gives). Without the bound this is κ_i √(β / (c mean κ²));
+    with it, x̄ solves x̄ = mean κ min(1, β κ / (c x̄)), found by bisection."""
     emp = model.employees
     kappa = model.p["case_capacity"] * emp.fit()
     present = kappa[emp.active_rows]
-    return np.where(emp.active, kappa * np.sqrt(bonus_share / (cost * np.mean(present**2))),
-                    0.0)
+
+    def mean_output(x: float) -> float:
+        return float(np.mean(present * np.minimum(1.0, bonus_share * present / (cost * x))))
+
+    low, high = 1e-12, float(present.max())
+    for _ in range(200):  # mean_output(x) − x falls from positive to negative on (low, high]
+        mid = 0.5 * (low + high)
+        low, high = (mid, high) if mean_output(mid) > mid else (low, mid)
+    scale = bonus_share / (cost * 0.5 * (low + high))
+    return np.where(emp.active, np.minimum(1.0, kappa * scale), 0.0)
 
 
 def validate(settings: Settings) -> Validation:
