@@ -249,6 +249,12 @@ def role_fit(m: WorkplaceModel) -> float:
     return _mean(emp.fit()[emp.active_rows])
 
 
+def passion_in_use(m: WorkplaceModel) -> float:
+    """Mean passion of people for the function they work in."""
+    emp = m.employees
+    return _mean(emp.passion.take(emp.role_index())[emp.active_rows])
+
+
 # --- customers ---------------------------------------------------------------------------------
 def _customer_satisfaction(m: WorkplaceModel) -> float:
     c = m.customers
@@ -504,6 +510,10 @@ MEASURES_DECLARED: tuple[Measure, ...] = (
     _m("time_to_solve", "time to solve", "weeks", -1, time_to_solve),
     _m("reopen_rate", "reopen rate", "share", -1, reopen_rate, kind="flow", empty=0.0),
     _m("role_fit", "role fit", "0..1", 1, role_fit),
+    _m("passion_in_use", "passion in use", "0..1", 1, passion_in_use),
+    _m("shift_served_share", "served share (shift function)", "share", 1,
+       lambda m: m.shift_served, "Share of the cases needing the demand shift's function "
+       "(demand_shift_function) closed this week.", kind="flow", empty=0.0),
     # customers
     _m("customer_satisfaction", "customer satisfaction", "0..1", 1, customer_satisfaction),
     _count("customers", "customers", "Customers of the firm.", 1,

@@ -80,6 +80,7 @@ class WorkplaceModel(mesa.Model):
         self.team_solved = np.zeros(n_teams)
         self.service_capacity = 1.0
         self.expected_solve = 1.0
+        self.shift_served = 1.0  # served share of the demand shift function's cases
         self.team_heads = self.employees.team_heads.copy()
         self.workforce = Workforce(self)
         self.management = Management(self)
@@ -241,6 +242,19 @@ class WorkplaceModel(mesa.Model):
         self.finance.close_books()
 
     # --- phase 3 ----------------------------------------------------------------------
+    def demand_mix(self) -> np.ndarray:
+        """Share of cases that need each function this week: the declared mix, and from
+        `demand_shift_week` on, `demand_shift_size` of all cases moved to the shift's
+        function (taken from every function in proportion)."""
+        p = self.p
+        mix = np.array([p[f"demand_mix_{f}"] for f in FUNCTIONS])
+        mix /= mix.sum()
+        if p["demand_shift_week"] and self.week >= p["demand_shift_week"]:
+            size = p["demand_shift_size"]
+            mix *= 1.0 - size
+            mix[FUNCTIONS.index(p["demand_shift_function"])] += size
+        return mix
+
     def serve_cases(self) -> None:
         """Route each team's backlog over the functions, serve it with the members working in
         each function plus bought consultant weeks, and report closures to the customers."""
@@ -253,7 +267,7 @@ class WorkplaceModel(mesa.Model):
         quality = np.bincount(cell, weights=emp.closures * emp.solve_prob, minlength=size)
         quality = quality.reshape(n_teams, -1)
         backlog = cust.team_backlog()
-        demand = (backlog / n_functions)[:, None] * np.ones(n_functions)
+        demand = np.multiply.outer(backlog, self.demand_mix())
         gap = np.maximum(demand - capacity, 0.0)
         # the firm's know-how consultants work with; with nobody left, none of it
         know_how = float(mean(emp.knowledge[emp.active_rows], empty=0.0))
@@ -273,6 +287,9 @@ class WorkplaceModel(mesa.Model):
         cust.receive_service(clip(close_share, 0, 1, out=close_share),
                              clip(solve, 0, 1, out=solve))
         self.function_load = demand / np.maximum(capacity, 1e-9)
+        shift = FUNCTIONS.index(self.p["demand_shift_function"])
+        wanted = float(demand[:, shift].sum())
+        self.shift_served = float(closed[:, shift].sum()) / wanted if wanted > 0 else 1.0
         self.team_load = backlog / np.maximum(supply.sum(axis=1), 1e-9)
         self.service_capacity = float(supply.sum())
         self.expected_solve = float((supply * solve_cell).sum() / max(self.service_capacity, 1e-9))

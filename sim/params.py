@@ -243,6 +243,17 @@ _DECLARED: list[Param] = [
     # --- work -------------------------------------------------------------------------
     _p("case_rate", float, 0.2, 0.0, 5.0, "cases/customer/week", "new cases each customer raises",
        "work"),
+    *[
+        _p(f"demand_mix_{f}", float, 0.25, 0.0, 1.0, "of cases", f"share of cases that need "
+           f"{f} (the four shares are normalized to sum to 1)", "work")
+        for f in FUNCTIONS
+    ],
+    _p("demand_shift_week", int, 0, 0, 2600, "week", "week from which a share of all cases "
+       "moves to one function (0: no shift)", "work"),
+    _p("demand_shift_function", str, "engineering", doc="the function the demand shift moves "
+       "cases to", group="work", choices=FUNCTIONS),
+    _p("demand_shift_size", float, 0.3, 0.0, 1.0, "of cases", "share of all cases that moves to "
+       "the demand shift's function (taken from every function in proportion)", "work"),
     _p("case_capacity", float, 40.0, 1.0, 200.0, "cases/week",
        "closures per week of a fully fitted employee giving all effort to speed", "work"),
     _p("case_difficulty", float, 2.0, -3.0, 5.0, "logit", "difficulty of solving a case", "work"),
@@ -621,6 +632,10 @@ def unknown(name: str, where: str) -> InputError:
 
 def check_together(values: dict[str, Any], where: str) -> None:
     """Checks that involve several parameters at once (after defaults and schemes)."""
+    mix = [f"demand_mix_{f}" for f in FUNCTIONS]
+    if sum(values[k] for k in mix) <= 0:
+        raise InputError(f"{where}: {', '.join(mix)} are all 0; expected at least one share "
+                         "of cases above 0")
     types = ("conditional_cooperator_share", "free_rider_share", "hump_share")
     total = sum(values[k] for k in types)
     if total > 1.0 + 1e-9:

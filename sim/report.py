@@ -161,6 +161,55 @@ def distributions(results: Results) -> list[str]:
     return ["<h2>Outcomes</h2>", intro, summary, *blocks]
 
 
+def wilson(survived: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson score interval of a share (95% by default): sound at 0 and 1 and small n."""
+    if n == 0:
+        return (0.0, 1.0)
+    share = survived / n
+    centre = (share + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def survival_curves(results: Results) -> list[str]:
+    """Where firms fail: the share of runs still operating at the end against each numeric
+    factor of a grid (per policy), with 95% Wilson intervals."""
+    import plotly.graph_objects as go
+
+    spec, runs = results.spec, analysis.ok_runs(results.runs)
+    if "failed" not in runs or not runs["failed"].astype(bool).any():
+        return []
+    factors = [f.name for f in spec.crossed if f.name in runs
+               and pd.api.types.is_numeric_dtype(runs[f.name]) and runs[f.name].nunique() >= 2]
+    if not factors:
+        return []
+    blocks = ["<h2>Survival</h2>",
+              '<p class="note">The share of runs whose firm is still operating at the end '
+              "(its cash never fell below its credit line), with a 95% Wilson interval, at "
+              "each value of the factor (other factors averaged over). A steep fall over a "
+              "narrow range is a tipping point.</p>"]
+    groups = runs.groupby("policy", sort=False) if spec.policies else [(None, runs)]
+    for factor in factors:
+        fig = go.Figure()
+        for i, (policy, frame) in enumerate(groups):
+            table = frame.groupby(factor)["failed"].agg(["sum", "count"]).sort_index()
+            alive = (table["count"] - table["sum"]).to_numpy()
+            n = table["count"].to_numpy()
+            share = alive / n
+            low, high = np.array([wilson(int(a), int(k)) for a, k in zip(alive, n,
+                                                                          strict=True)]).T
+            fig.add_trace(go.Scatter(
+                x=table.index.to_numpy(), y=share, mode="lines+markers",
+                name=str(policy) if policy is not None else "survival",
+                line={"color": PALETTE[i % len(PALETTE)]},
+                error_y={"type": "data", "symmetric": False, "array": high - share,
+                         "arrayminus": share - low}))
+        fig.update_layout(xaxis_title=factor, yaxis_title="share still operating",
+                          yaxis_range=[-0.02, 1.02], height=420)
+        blocks.append(_figure(fig, "survival", f"Survival against {factor}"))
+    return blocks
+
+
 def phase_factors(spec: Spec, runs: pd.DataFrame) -> tuple[str, str] | None:
     """The two numeric factors of a grid to draw a phase diagram over (levers first)."""
     if spec.design != "grid":
@@ -308,6 +357,7 @@ def build(results: Results) -> str:
         sections.append('<p class="warn">No run finished; nothing to plot.</p>')
     else:
         sections += distributions(results)
+        sections += survival_curves(results)
         sections += phase_diagrams(results)
         sections += sensitivity(results)
         sections += timeseries_bands(results)

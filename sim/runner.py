@@ -71,9 +71,27 @@ def simulate(
     return model, frame
 
 
-def summarize(frame: pd.DataFrame, scenario: str, seed: int) -> dict[str, Any]:
-    """The summary contract: whether and when the firm failed, final values and last-year
-    means of every measure, plus the annual quit and churn rates of the last year."""
+def restaff_weeks(frame: pd.DataFrame, shift_week: int) -> int | None:
+    """Weeks after a demand shift until the served share of the gaining function's cases
+    (its 4-week moving average) is back to 90% of its mean over the 13 weeks before the
+    shift; None without a shift, or if it never gets back within the run."""
+    if not shift_week or shift_week > len(frame) or "shift_served_share" not in frame:
+        return None
+    served = frame["shift_served_share"].to_numpy(dtype=float)
+    before = served[max(0, shift_week - 14): shift_week - 1]
+    if not before.size:
+        return None
+    target = 0.9 * float(before.mean())
+    smooth = pd.Series(served[shift_week - 1:]).rolling(4, min_periods=1).mean().to_numpy()
+    back = np.flatnonzero(smooth >= target)
+    return int(back[0]) if back.size else None
+
+
+def summarize(frame: pd.DataFrame, scenario: str, seed: int,
+              params: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The summary contract: whether and when the firm failed, how many weeks a demand shift
+    took to restaff (with the run's `params`), final values and last-year means of every
+    measure, plus the annual quit and churn rates of the last year."""
     window = frame.iloc[-WEEKS_PER_YEAR:]
     final = {k: _plain(v) for k, v in frame.iloc[-1].items()}
     last_year = {k: _plain(v) for k, v in window.mean().items()}
@@ -83,8 +101,10 @@ def summarize(frame: pd.DataFrame, scenario: str, seed: int) -> dict[str, Any]:
     assert not missing, f"measures missing from the summary: {missing}"
     closed = np.flatnonzero(frame["operating"].to_numpy() == 0) if "operating" in frame else []
     failed_week = int(closed[0]) + 1 if len(closed) else None  # weeks count from 1
+    shift = (params or {}).get("demand_shift_week", 0)
     return {"scenario": scenario, "seed": seed, "steps": len(frame),
-            "failed": failed_week is not None, "failed_week": failed_week, "final": final,
+            "failed": failed_week is not None, "failed_week": failed_week,
+            "restaff_weeks": restaff_weeks(frame, shift), "final": final,
             "last_year": last_year}
 
 
@@ -111,7 +131,7 @@ def run(
     seed = spec.seed if seed is None else seed
     steps = spec.steps if steps is None else steps
     model, frame = simulate(params, seed, steps, progress, spec.events)
-    summary = summarize(frame, spec.name, seed)
+    summary = summarize(frame, spec.name, seed, model.initial_params)
     return RunResult(spec.name, seed, steps, dict(model.initial_params), frame, summary,
                      model, spec.events)
 

@@ -53,7 +53,16 @@ from sim.params import check_values
 
 SCENARIO_DIR = Path(os.environ.get("ALIGNED_SCENARIOS", Path(__file__).parent.parent / "scenarios"))
 
-NARRATIVE_KEYS = ("what_it_is", "how_it_works", "things_to_notice", "things_to_try", "sources")
+#: The narrative's sections, in NetLogo's Info-tab shape: key and heading, in order. Scenario
+#: files, lessons and the visualizer's Story view all read this.
+NARRATIVE_SECTIONS = (
+    ("what_it_is", "What it is"),
+    ("how_it_works", "How it works"),
+    ("things_to_notice", "Things to notice"),
+    ("things_to_try", "Things to try"),
+    ("sources", "Sources"),
+)
+NARRATIVE_KEYS = tuple(key for key, _ in NARRATIVE_SECTIONS)
 HEADER_KEYS = ("name", "title", "description", "steps", "seed", "extends", "compare_with",
                "charts")
 TABLE_KEYS = ("params", "narrative", "claims", "events")

@@ -156,6 +156,13 @@ def rows(records: list[RunRecord], design: Design, spec: Spec, varied: list[str]
         row.update({name: task.varied[name] for name in varied})
         row.update({"replication": task.replication, "seed": task.seed})
         row.update({c: record.outcomes.get(c, math.nan) for c in outcome_columns})
+        # whether and when the firm failed, for every run (failed_week: -1 when it did not,
+        # a whole number in every engine's table)
+        failed = record.outcomes.get("failed")
+        row["failed"] = bool(failed) if failed is not None else None
+        week = record.outcomes.get("failed_week")
+        row["failed_week"] = int(week) if week is not None else (-1 if failed is not None
+                                                                   else None)
         row.update({"status": record.status, "error": record.error,
                     "elapsed_s": record.elapsed_s, "cpu_s": record.cpu_s})
         table.append(row)
@@ -173,7 +180,8 @@ def rows(records: list[RunRecord], design: Design, spec: Spec, varied: list[str]
 def empty_runs(spec: Spec, varied: list[str]) -> pd.DataFrame:
     """A runs table with no rows and the sweep's columns."""
     columns = ["run_id", "point", *(["policy"] if spec.policies else []), *varied,
-               "replication", "seed", *spec.scalar_outcomes, *RESULT_COLUMNS]
+               "replication", "seed", *spec.scalar_outcomes, "failed", "failed_week",
+               *RESULT_COLUMNS]
     return pd.DataFrame(columns=columns)
 
 

@@ -90,7 +90,7 @@ def perform(task: RunTask) -> RunRecord:
             raise RuntimeError(f"failure requested by {FAIL_ENV} for run {task.run_id}")
         extra = {"events": task.events} if task.events else {}
         _, frame = simulate(dict(task.params), task.seed, task.steps, **extra)
-        summary = summarize(frame, "sweep", task.seed)
+        summary = summarize(frame, "sweep", task.seed, dict(task.params))
         record.outcomes["failed"] = summary["failed"]  # every run says whether the firm failed
         record.outcomes["failed_week"] = summary["failed_week"]
         for measure, stats in task.outcomes.items():
