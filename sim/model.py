@@ -33,6 +33,8 @@ from sim.agents import (
     Employees,
     Manager,
     Managers,
+    Project,
+    Projects,
     Shareholder,
     Shareholders,
 )
@@ -45,7 +47,7 @@ from sim.management import Management
 from sim.params import resolve_params
 from sim.vocab import FUNCTIONS, TASKS
 
-__all__ = ["Customer", "Employee", "Manager", "Shareholder", "WorkplaceModel"]
+__all__ = ["Customer", "Employee", "Manager", "Project", "Shareholder", "WorkplaceModel"]
 
 
 class WorkplaceModel(mesa.Model):
@@ -72,6 +74,7 @@ class WorkplaceModel(mesa.Model):
         self.employees.update_knowledge(self.reality)
         self.managers = Managers(self, self.employees.n_teams)
         self.customers = Customers(self, p["n_customers"])
+        self.projects = Projects(self)
         self.shareholders = Shareholders(self)
         n_teams, n_functions = self.managers.n, len(FUNCTIONS)
         self.team_satisfaction = np.full(n_teams, p["initial_expectation"])
@@ -170,7 +173,10 @@ class WorkplaceModel(mesa.Model):
         self.management.run_processes()  # ... and the processes people work by
         self.customers.raise_cases()  # 1 demand
         self.employees.choose_effort()  # 2 effort
-        self.serve_cases()  # 3 work
+        self.projects.launch()  # 3 work: projects arrive and are staffed ...
+        self.projects.staff()
+        self.serve_cases()  # ... cases are served ...
+        self.projects.work()  # ... and projects move on
         self.learn()  #   ... and the organizational code (March)
         self.customers.update_satisfaction()  # 4 customers
         self.customers.churn_and_recommend()
@@ -222,6 +228,7 @@ class WorkplaceModel(mesa.Model):
         emp.leave(emp.active_rows, refresh=True)
         self.customers.leave(self.customers.rows)
         self.consultants.dismiss()
+        self.projects.close_all()
         self.managers.pay = np.zeros(self.managers.n)
         self.stay_closed()
 
@@ -267,7 +274,17 @@ class WorkplaceModel(mesa.Model):
         quality = np.bincount(cell, weights=emp.closures * emp.solve_prob, minlength=size)
         quality = quality.reshape(n_teams, -1)
         backlog = cust.team_backlog()
-        demand = np.multiply.outer(backlog, self.demand_mix())
+        mix = self.demand_mix()
+        demand = np.multiply.outer(backlog, mix)
+        if self.p["alongside_capacity"]:  # managers who work alongside their team (§7.6b)
+            per_head = capacity.sum(axis=1) / np.maximum(emp.team_heads, 1)
+            extra = 2.0 * self.p["alongside_capacity"] * self.managers.front * per_head
+            capacity = np.maximum(capacity + np.multiply.outer(extra, mix), 0.0)
+        pooled = self.p["case_routing"] == "firm"
+        if pooled:  # cases go to whoever in the firm works in their function (§7.3b)
+            wanted_f = demand.sum(axis=0)
+            share = demand / np.where(wanted_f > 0, wanted_f, 1.0)
+            capacity, quality = share * capacity.sum(axis=0), share * quality.sum(axis=0)
         gap = np.maximum(demand - capacity, 0.0)
         # the firm's know-how consultants work with; with nobody left, none of it
         know_how = float(mean(emp.knowledge[emp.active_rows], empty=0.0))
@@ -276,7 +293,12 @@ class WorkplaceModel(mesa.Model):
         closed = np.minimum(demand, supply)
         safe_supply = np.where(supply > 0, supply, 1.0)
         used = closed / safe_supply
-        emp.record_throughput(used.take(cell))
+        if pooled:  # each function's people share its cases wherever they are
+            total = supply.sum(axis=0)
+            used_f = closed.sum(axis=0) / np.where(total > 0, total, 1.0)
+            emp.record_throughput(used_f.take(emp.role))
+        else:
+            emp.record_throughput(used.take(cell))
         solve_cell = quality + extra_quality if extra is not None else quality.copy()
         solve_cell /= safe_supply
         team_closed = closed.sum(axis=1)
