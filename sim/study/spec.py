@@ -21,13 +21,14 @@ from typing import Any
 
 from sim import scenario as scenarios
 from sim.errors import InputError
-from sim.files import read_toml
+from sim.files import library_folder, read_toml, search_path
 from sim.incentives import PRESETS
 from sim.measures import DERIVED, REPORTERS, SUMMARY_KEYS
 from sim.params import PARAMS, Param, check_values, suggest
 
-EXPERIMENT_DIR = Path(
-    os.environ.get("ALIGNED_EXPERIMENTS", Path(__file__).parent.parent.parent / "experiments"))
+#: The experiment folder searched first: $ALIGNED_EXPERIMENTS, else the checkout's
+#: experiments/, else the specs inside the installed package (searched after it).
+EXPERIMENT_DIR = library_folder("experiments", "ALIGNED_EXPERIMENTS")
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 STATS = ("final", "last_year", "timeseries")
 ROLES = ("uncertainties", "levers", "constants")
@@ -119,8 +120,9 @@ class Spec:
 
 
 def locate(name_or_path: str | os.PathLike) -> Path:
-    """The file of an experiment given by name (in experiments/) or by path."""
-    return scenarios.locate_toml(name_or_path, EXPERIMENT_DIR, "experiment")
+    """The file of an experiment given by name (in the experiment folders) or by path."""
+    return scenarios.locate_toml(name_or_path, search_path(EXPERIMENT_DIR, "experiments"),
+                                 "experiment")
 
 
 def load_spec(source: str | os.PathLike | dict[str, Any] | Spec) -> Spec:
