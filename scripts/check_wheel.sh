@@ -3,7 +3,7 @@
 # it, install the wheel (core dependencies only, at the versions of the constraints file)
 # into a new virtual environment outside the checkout, and use it from a folder that is not
 # the checkout: `aligned --version`, `aligned scenarios`, `aligned run baseline --steps 52`,
-# and an experiment spec by name.
+# an experiment spec by name, and `week` as a column of the run's time series.
 # Usage: scripts/check_wheel.sh VENV_PYTHON CONSTRAINTS_FILE
 set -euo pipefail
 python=$1
@@ -49,9 +49,9 @@ assert checkout not in Path(sim.__file__).resolve().parents, sim.__file__
 assert "site-packages" in str(scenario.SCENARIO_DIR), scenario.SCENARIO_DIR
 assert study.load_spec("scheme_comparison").name == "scheme_comparison"
 columns = pq.read_table("run/timeseries.parquet").column_names
-assert pq.read_table("run/timeseries.parquet").num_rows == 52
+assert columns[0] == "week" and pq.read_table("run/timeseries.parquet").num_rows == 52
 for extra in ("solara", "distributed", "ema_workbench"):
     assert importlib.util.find_spec(extra) is None, f"{extra} installed by the core"
-print(f"wheel: aligned run baseline --steps 52 wrote run/ ({len(columns)} columns)")
+print(f"wheel: aligned run baseline --steps 52 wrote run/ ({len(columns)} columns, week first)")
 PY
 echo "wheel: ok in $((SECONDS - started)) s"

@@ -44,6 +44,20 @@ def package_version() -> str:
         return "unknown"
 
 
+def environment() -> dict[str, str]:
+    """The versions a result was computed with besides the model's own: Python, NumPy,
+    pandas, Mesa and the platform (recorded in params.json and a sweep's metadata)."""
+    import platform
+
+    import mesa
+    import numpy
+    import pandas
+
+    return {"python": platform.python_version(), "numpy": numpy.__version__,
+            "pandas": pandas.__version__, "mesa": mesa.__version__,
+            "platform": platform.platform()}
+
+
 def library_folder(kind: str, env: str) -> Path:
     """The folder searched first for the library `kind` ("scenarios" or "experiments"): the
     folder in the environment variable `env` when it is set, else the checkout's folder when

@@ -40,6 +40,9 @@ RANGE_KEYS = ("low", "high", "levels")
 #: Outcomes only the last-year summary has (rates over the last 52 weeks).
 LAST_YEAR_ONLY = DERIVED  # rates over the last year, not weekly measures
 DEFAULT_MORRIS_LEVELS = 4
+#: Between a statistic and its measure in an outcome column (`last_year__profit`): an
+#: identifier, so SQL (DuckDB), polars and R name the column without quoting it.
+OUTCOME_SEPARATOR = "__"
 #: A spec's name names its results folder: letters, digits, _ and -, nothing path-like.
 NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}")
 NAME_RULE = ("an identifier: letters, digits, _ and -, starting with a letter or _, at most "
@@ -109,14 +112,25 @@ class Spec:
 
     @property
     def scalar_outcomes(self) -> list[str]:
-        """Columns of the runs table that hold outcomes, e.g. `last_year.trust_peer`."""
-        return [f"{stat}.{measure}" for measure, stats in self.outcomes.items()
+        """Columns of the runs table that hold outcomes, e.g. `last_year__trust_peer`."""
+        return [outcome_column(stat, measure) for measure, stats in self.outcomes.items()
                 for stat in stats if stat != "timeseries"]
 
     @property
     def timeseries_measures(self) -> list[str]:
         """Measures recorded as time series."""
         return [m for m, stats in self.outcomes.items() if "timeseries" in stats]
+
+
+def outcome_column(stat: str, measure: str) -> str:
+    """The runs-table column of a statistic of a measure: `last_year__profit`."""
+    return f"{stat}{OUTCOME_SEPARATOR}{measure}"
+
+
+def split_outcome(column: str) -> tuple[str, str]:
+    """The statistic and the measure of an outcome column ("" and the column for another)."""
+    stat, separator, measure = column.partition(OUTCOME_SEPARATOR)
+    return (stat, measure) if separator and stat in STATS else ("", column)
 
 
 def locate(name_or_path: str | os.PathLike) -> Path:
