@@ -185,3 +185,16 @@ def test_outcome_columns_split_back_into_statistic_and_measure():
     assert split_outcome("last_year__annual_quit_rate") == ("last_year", "annual_quit_rate")
     assert split_outcome("manager_reliability") == ("", "manager_reliability")
     assert os.sep not in outcome_column("final", "profit")
+
+
+def test_validate_shows_progress_on_stderr_only(capsys):
+    """`aligned validate` names each validation on a progress bar on stderr; stdout is the
+    same as with --quiet, which shows no bar."""
+    assert main(["validate", "holmstrom_milgrom1991", "--quiet"]) == 0
+    quiet = capsys.readouterr()
+    assert quiet.err == ""
+    assert main(["validate", "holmstrom_milgrom1991"]) == 0
+    shown = capsys.readouterr()
+    assert "holmstrom_milgrom1991" in shown.err and "validation" in shown.err
+    strip_time = re.compile(r", \d+ s$", re.MULTILINE)
+    assert strip_time.sub("", shown.out) == strip_time.sub("", quiet.out)
