@@ -40,11 +40,13 @@ run: $(VENV)/.installed
 summary: $(VENV)/.installed
 	$(BIN)/aligned run baseline
 
+# The wheel and newest-NumPy checks (under a minute) run before the suite, whose summary line
+# is then the last one printed.
 test: $(VENV)/.installed-dev browser
 	$(BIN)/ruff check .
+	@$(MAKE) --no-print-directory wheel newest
 	@mkdir -p .scratch
 	$(BIN)/python -m pytest --basetemp=.scratch/pytest
-	@$(MAKE) --no-print-directory wheel newest
 
 # The package as a researcher gets it: build the sdist and the wheel from it, install the
 # wheel with the core dependencies alone into a new virtual environment outside the
