@@ -40,6 +40,7 @@ from sim.agents import (
 )
 from sim.agents.base import clip, mean
 from sim.clock import QUARTER, WEEKS_PER_YEAR
+from sim.errors import InputError
 from sim.firm import Consultants, Finance, Workforce
 from sim.incentives import layer, weight_vector
 from sim.learning import random_reality, turbulence
@@ -54,11 +55,19 @@ class WorkplaceModel(mesa.Model):
     """The firm. Keyword arguments are the parameters of `sim.params` (defaults there)."""
 
     def __init__(self, seed: int | None = None, events: Iterable[Any] = (),
-                 spin_up: bool = True, **params: Any) -> None:
+                 spin_up: bool = True, *, rng: Any = None, scenario: Any = None,
+                 **params: Any) -> None:
         """Build the firm and run its spin-up (`spinup_weeks`, unrecorded) unless `spin_up`
         is false, in which case the caller runs `spin_up()` before the first recorded week
-        (the benchmark does, to time building and spinning up apart)."""
-        super().__init__(rng=seed)
+        (the benchmark does, to time building and spinning up apart). The seed is `seed` or,
+        as Mesa's models take it, `rng`; not both. `scenario` is Mesa's (a
+        `mesa.experimental.scenarios.Scenario`, which SolaraViz passes on Reset), not one of
+        our scenario files."""
+        if seed is not None and rng is not None:
+            raise InputError(f"WorkplaceModel: seed = {seed!r} and rng = {rng!r} are both "
+                             "given; expected one of them (rng, as Mesa names it, or seed)")
+        seed = seed if rng is None else rng
+        super().__init__(rng=seed, scenario=scenario)
         self.seed = seed
         self.p = resolve_params(params, "WorkplaceModel")
         self.initial_params = dict(self.p)  # as the run started (events change self.p)
@@ -241,6 +250,7 @@ class WorkplaceModel(mesa.Model):
         """A week of a failed firm: no flows of any kind, its books at zero."""
         emp, cust = self.employees, self.customers
         emp.quits = emp.dismissals = emp.hires = emp.new_consultants = emp.layoffs = 0
+        emp.team_quits = np.zeros(emp.n_teams, dtype=np.int64)
         cust.opened = cust.closed = cust.solved = cust.reopened = cust.backlog = 0
         cust.churned = cust.arrived = cust.promoters = cust.detractors = 0
         self.managers.moves = 0

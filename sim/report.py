@@ -15,6 +15,7 @@ import pandas as pd
 
 from sim import analysis
 from sim.study import Results, Spec, count_runs, expand, load
+from sim.study.spec import split_outcome
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939")
@@ -36,8 +37,8 @@ div.wide { overflow-x: auto; } table.means td { white-space: nowrap; }
 
 
 def _label(column: str) -> str:
-    stat, _, measure = column.partition(".")
-    return f"{measure} ({stat.replace('_', ' ')})" if measure else column
+    stat, measure = split_outcome(column)
+    return f"{measure} ({stat.replace('_', ' ')})" if stat else column
 
 
 def _figure(fig: Any, kind: str, title: str) -> str:
@@ -246,7 +247,7 @@ def phase_diagrams(results: Results) -> list[str]:
                 colorscale="Viridis", line={"width": 1},
                 contours={"coloring": "heatmap", "showlabels": True,
                           "labelfont": {"size": 10, "color": "white"}},
-                colorbar={"title": {"text": outcome.split(".")[-1], "side": "right"}}))
+                colorbar={"title": {"text": split_outcome(outcome)[1], "side": "right"}}))
             fig.add_trace(go.Scatter(
                 x=np.repeat(grid.columns.to_numpy(), len(grid.index)),
                 y=np.tile(grid.index.to_numpy(), len(grid.columns)), mode="markers",
@@ -309,7 +310,7 @@ def sensitivity(results: Results) -> list[str]:
                                      error_y={"type": "data", "array": found["mu_star_conf"]}))
                 fig.add_trace(go.Bar(x=found.index, y=found["sigma"], name="σ",
                                      marker_color=PALETTE[3]))
-                fig.update_layout(barmode="group", yaxis_title=outcome.split(".")[-1])
+                fig.update_layout(barmode="group", yaxis_title=split_outcome(outcome)[1])
             blocks.append(_figure(fig, "sensitivity", title))
     return blocks
 

@@ -101,7 +101,7 @@ def test_phase_diagram_holds_the_grid_means(grid_results):
     runs = pd.read_parquet(grid_results / "runs.parquet")
     ok = runs[runs["status"] == "ok"]
     means = ok.pivot_table(index="autonomy", columns="manager_reliability",
-                           values="last_year.engagement_mean", aggfunc="mean")
+                           values="last_year__engagement_mean", aggfunc="mean")
     blocks = text.split('<figure class="plot" data-kind="phase" '
                         'data-title="engagement_mean (last year)"')[1]
     payload = blocks.split("Plotly.newPlot(")[1]

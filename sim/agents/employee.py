@@ -150,6 +150,7 @@ class Employees:
         self.bonus = np.zeros(n)
         self.help_given = np.zeros(n)
         self.quits = self.dismissals = self.hires = self.new_consultants = 0
+        self.team_quits = np.zeros(self.n_teams, dtype=np.int64)  # this week's, per team
         self._row_base = np.arange(n) * nf  # flat index of each person's first function
         # what people have learned, believe and value (sim/behaviour.py, docs/model.md §7.2)
         # learned return of a unit of effort per task, from the prior a newcomer holds
@@ -798,6 +799,7 @@ class Employees:
         consulting = can_consult & (rng.random(self.n) < p["consultant_share"])
         model.consultants.add(self.skill[consulting])
         self.quits = int(np.count_nonzero(quitting))
+        self.team_quits = np.bincount(self.team[quitting], minlength=self.n_teams)
         self.dismissals = int(np.count_nonzero(dismissed))
         self.new_consultants = int(np.count_nonzero(consulting))
         self.leave(np.flatnonzero(leaving), refresh=False)

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from sim.files import package_version
-from sim.study.spec import event_identity
+from sim.study.spec import event_identity, outcome_column
 from sim.study.workers import limit_threads
 
 #: Test hook: comma-separated run ids whose run raises on purpose (read by the parent).
@@ -95,7 +95,7 @@ def perform(task: RunTask) -> RunRecord:
         record.outcomes["failed_week"] = summary["failed_week"]
         for measure, stats in task.outcomes.items():
             for stat in stats:
-                record.outcomes[f"{stat}.{measure}"] = summary[stat][measure]
+                record.outcomes[outcome_column(stat, measure)] = summary[stat][measure]
         if task.series is None or task.series:
             every = task.record_every
             kept = frame.iloc[every - 1::every]
