@@ -116,16 +116,20 @@ def test_teams_series_adds_up_to_the_firm(tmp_path):
     assert teams["engagement"].between(0, 1).all() and teams["satisfaction"].notna().all()
 
 
-def test_teams_quits_are_missing_in_a_week_of_layoffs_or_failure():
-    """A team's quits are its exits only when every exit of the week was a quit: in the
-    week a firm fails (everyone leaves, nobody quits) they are missing, not zero."""
+def test_teams_quits_are_the_quits_of_each_team():
+    """A team's quits are counted by the model: they add up to the firm's quits every week,
+    never exceed the team's exits, and in the week a firm fails (everyone leaves, nobody
+    quits) they are zero while the exits are not."""
     result = run("baseline", seed=2, steps=30, teams=True, n_employees=16, n_customers=100,
                  spinup_weeks=0, price=20.0)
     assert result.summary["failed"], "the firm was meant to fail at this price"
+    teams = result.teams
+    by_week = teams.groupby("week")["quits"].sum()
+    assert (by_week.to_numpy() == result.timeseries.loc[by_week.index, "quits"].to_numpy()).all()
+    assert (teams["quits"] <= teams["exits"]).all()
     week = result.summary["failed_week"]
-    teams = result.teams[result.teams["week"] == week]
-    assert teams["exits"].sum() > 0 and teams["quits"].isna().all()
-    assert result.timeseries.loc[week, "quits"] == 0
+    failing = teams[teams["week"] == week]
+    assert failing["exits"].sum() > 0 and (failing["quits"] == 0).all()
 
 
 def test_a_run_without_teams_removes_an_earlier_runs_teams_file(tmp_path):

@@ -197,6 +197,9 @@ def rows(records: list[RunRecord], design: Design, spec: Spec, varied: list[str]
     runs = pd.DataFrame.from_records(table)
     runs["seed"] = runs["seed"].astype("int64")
     runs["error"] = runs["error"].astype("string")
+    # nullable: a run that raised says nothing of whether the firm failed
+    runs["failed"] = runs["failed"].astype("boolean")
+    runs["failed_week"] = runs["failed_week"].astype("Int64")
     return runs, (pd.concat(series, ignore_index=True) if series else None)
 
 
