@@ -256,6 +256,14 @@ _DECLARED: list[Param] = [
        "the demand shift's function (taken from every function in proportion)", "work"),
     _p("case_capacity", float, 40.0, 1.0, 200.0, "cases/week",
        "closures per week of a fully fitted employee giving all effort to speed", "work"),
+    _p("segment_case_rate_sd", float, 0.0, 0.0, 2.0, "log", "spread across account teams' "
+       "segments of the cases a customer raises (log-sd of a mean-1 multiplier; 0: every "
+       "segment alike)", "customers"),
+    _p("segment_difficulty_sd", float, 0.0, 0.0, 3.0, "logit", "spread across segments of how "
+       "hard their cases are to solve (0: every segment alike)", "customers"),
+    _p("segment_strictness_sd", float, 0.0, 0.0, 1.0, "1", "spread across segments of how "
+       "strictly customers judge the outcome against their expectation (0: alike)",
+       "customers"),
     _p("case_difficulty", float, 2.0, -3.0, 5.0, "logit", "difficulty of solving a case", "work"),
     _p("care_quality_effect", float, 8.0, 0.0, 15.0, "logit", "effect of care effort on solving",
        "work"),

@@ -67,8 +67,28 @@ class Customers:
         self.churned = self.arrived = 0
         self.promoters = self.detractors = 0
         self._served = self._solved_c = self._reopened_c = np.zeros(0, dtype=np.int64)
+        self._segments(model.managers.n)
         self.join(n)
         self.arrivals = np.zeros(0, dtype=np.int64)  # rows of this week's new customers
+
+    def _segments(self, n_teams: int) -> None:
+        """Each account team serves a segment of the market, whose customers differ from the
+        others' (customer-introduced variability, Frei 2006): in how many cases they raise
+        (a lognormal multiplier of mean 1 and log-sd `segment_case_rate_sd`), in how hard
+        their cases are (a logit offset N(0, `segment_difficulty_sd`)) and in how strictly
+        they judge (an offset N(0, `segment_strictness_sd`) to the outcome they need to be
+        satisfied). Drawn once; with every sd at 0 no draw is made."""
+        p, rng = self.model.p, self.model.rng
+        self.segment_rate = np.ones(n_teams)
+        self.segment_difficulty = np.zeros(n_teams)
+        self.segment_strictness = np.zeros(n_teams)
+        sd = p["segment_case_rate_sd"]
+        if sd:
+            self.segment_rate = np.exp(rng.normal(-0.5 * sd * sd, sd, n_teams))
+        if p["segment_difficulty_sd"]:
+            self.segment_difficulty = rng.normal(0.0, p["segment_difficulty_sd"], n_teams)
+        if p["segment_strictness_sd"]:
+            self.segment_strictness = rng.normal(0.0, p["segment_strictness_sd"], n_teams)
 
     # --- membership -------------------------------------------------------------------
     def _grow(self) -> None:
@@ -169,9 +189,12 @@ class Customers:
 
     # --- phase 1: demand ---------------------------------------------------------------
     def raise_cases(self) -> None:
-        """Each customer raises Poisson(case_rate) new cases."""
+        """Each customer raises Poisson(case_rate × its segment's rate) new cases."""
         rows = self.rows
-        new = self.model.rng.poisson(self.model.p["case_rate"], size=rows.size)
+        rate = self.model.p["case_rate"]
+        if self.model.p["segment_case_rate_sd"]:
+            rate = rate * self.segment_rate[self.team[rows]]
+        new = self.model.rng.poisson(rate, size=rows.size)
         self.open_cases[rows] += new
         self.opened = int(np.add.reduce(new))
         self.backlog = int(np.add.reduce(self.open_cases))
@@ -201,7 +224,8 @@ class Customers:
         """S ← s + η (σ(κ (outcome − expectation)) − s) for customers who had cases;
         expectations adapt slowly to the outcomes experienced. A trusting customer forgives
         part of a reopened case's harm (Morgan & Hunt 1994): the harm is
-        reopen_cost · (1 − trust_forgiveness · T)."""
+        reopen_cost · (1 − trust_forgiveness · T). A strict segment judges the gap less
+        kindly: the target is σ(κ (gap − strictness of the team's segment))."""
         p = self.model.p
         served, before = self._served, self._before
         waiting = before - self._closed_c
@@ -213,7 +237,9 @@ class Customers:
         outcome /= np.maximum(before, 1)
         clip(outcome, 0.0, 1.0, out=outcome)
         gap = outcome - self.expectation[served]
-        target = sigmoid(p["disconfirmation_sensitivity"] * gap)
+        judged = gap - self.segment_strictness[self.team[served]] if p[
+            "segment_strictness_sd"] else gap
+        target = sigmoid(p["disconfirmation_sensitivity"] * judged)
         current = self.satisfaction[served]
         self.satisfaction[served] = current + p["satisfaction_rate"] * (target - current)
         self.expectation[served] += p["expectation_rate"] * gap

@@ -392,8 +392,11 @@ class Employees:
         closures *= 1.0 - (p["project_time"] * (self.project >= 0) + self.mentor_load)
         closures *= a
         self.closures = closures
+        difficulty = self.model.management.case_difficulty
+        if p["segment_difficulty_sd"]:  # the cases of one's own team's segment
+            difficulty = difficulty + self.model.customers.segment_difficulty[self.team]
         self.solve_prob = solve_probability(p, shares[:, CARE], effort, self.knowledge, fit,
-                                            self.model.management.case_difficulty)
+                                            difficulty)
 
     def record_throughput(self, used: np.ndarray) -> None:
         """Closures actually made: each person's capacity times the share of their team and
