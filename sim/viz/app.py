@@ -834,7 +834,9 @@ def SeedsView(viewer: Viewer) -> None:
             seeds = plan.seeds
             _text("div", f"{len(seeds)} seeds ({seeds[0]}–{seeds[-1]}) of "
                   + " and ".join(s.label for s in plan.sets)
-                  + f", {plan.steps} weeks each, in {results.seconds:.0f} s."
+                  + f", {plan.steps} weeks each, in {results.seconds:.0f} s. Charts: each "
+                  "run set's median (A solid, B dashed) with its 50% and 90% bands; dotted "
+                  "lines are events."
                   + (" Firms failed: " + "; ".join(
                       f"{s.label} {int(results.failed[k].sum())} of {len(seeds)}"
                       for k, s in enumerate(plan.sets)) if results.failed.any() else ""),
