@@ -15,7 +15,13 @@ from sim.params import resolve_params
 from sim.runner import simulate
 from sim.scenario import Event
 from sim.viz import charts, setup
-from sim.viz.session import MAX_EVENTS, MAX_PAGE_WEEKS, Comparison, Session
+from sim.viz.session import (
+    MAX_EVENTS,
+    MAX_PAGE_RUN_WEEKS,
+    MAX_PAGE_WEEKS,
+    Comparison,
+    Session,
+)
 
 TINY = {"n_employees": 16, "n_customers": 160, "market_size": 240, "n_shareholders": 3,
         "spinup_weeks": 0}
@@ -200,6 +206,22 @@ def test_run_b_is_saved_too_and_the_batch_runs_the_saved_files():
     assert names == ["efficiency_kpi", "balanced_scorecard"]
     with pytest.raises(InputError, match=r"seeds to run = 2 is not allowed"):
         setup.run_sets(plain, 2)
+
+
+def test_a_pages_batch_has_a_limit_of_weeks_in_all():
+    """100 seeds of A and B over ten years fit; over twenty years they do not, and the
+    refusal says how many seeds do."""
+    session = Session("efficiency_kpi")
+    session.set_comparison(Comparison("scenario", "balanced_scorecard"))
+    assert len(setup.run_sets(session, 100).seeds) == 100
+    session.upload("long.toml", b'name = "twenty_years"\nextends = "efficiency_kpi"\n'
+                   b"steps = 1040\n")
+    session.set_comparison(Comparison("scheme", "shared_value"))
+    fits = MAX_PAGE_RUN_WEEKS // (2 * 1040)
+    assert fits == 50
+    assert len(setup.run_sets(session, fits).seeds) == fits
+    with pytest.raises(InputError, match=f"choose at most {fits} seeds"):
+        setup.run_sets(session, fits + 1)
 
 
 # --- links ------------------------------------------------------------------------------------

@@ -66,9 +66,9 @@ HOW_TO_USE = (
     "name for what it means, its unit, range and default. Compare runs a second firm on the "
     "same seed under another incentive scheme or scenario: solid lines are run A, dashed "
     "lines run B, and the shaded band is the gap on the chart's headline measure. In the "
-    "Firm view, click a person to see their state. Your own scenario file (the format of "
-    "the scenarios/ folder) can be dropped on the sidebar; it may extend a library scenario "
-    "by name. The timeline schedules changes of parameters from a week on (run A's; run B "
+    "Firm view, click a person to see their state. Open scenario file takes your own file "
+    "(the format of the scenarios/ folder; drop it on the sidebar); it may extend a library "
+    "scenario by name. The timeline schedules changes of parameters from a week on (run A's; run B "
     "keeps its own scenario's, or compared by scheme, A's without its changes of scheme); "
     "each is a dotted line on the charts, and changing it restarts at week 0. Run seeds runs "
     "the set-up over many seeds in the background (the live run goes on): the Seeds view "
@@ -593,11 +593,13 @@ def ParamsPanel(viewer: Viewer) -> None:
     rv.Select(label="Parameters", items=items, v_model=group, on_v_model=set_group,
               dense=True, hide_details=True, class_="aligned-group")
     waiting = session.pending_reset()
+    timeline = session.timeline_changed()
     with solara.Row(style={"align-items": "baseline", "margin": "4px 0"}):
         _text("span", f"{len(changed)} changed from the scenario"
+              + ("; timeline changed" if timeline else "")
               + (f"; {len(waiting)} wait for Reset" if waiting else ""),
               cls="aligned-params-summary", style="font-size: 12px; color: #555")
-        if changed:
+        if changed or timeline:
             def undo() -> None:
                 viewer.pause()
                 viewer.act(session.undo_changes, structure=True)

@@ -56,13 +56,17 @@ MAX_EVENTS = 50
 MIN_PAGE_SEEDS = 5
 MAX_PAGE_SEEDS = 100
 DEFAULT_PAGE_SEEDS = 20
+#: A page's batch runs at most this many weeks in all (seeds × runs × weeks: 100 seeds of ten
+#: years for A and B), so its records stay under about 30 MB and its time bounded.
+MAX_PAGE_RUN_WEEKS = 104_000
 
 
 def page_limit_text() -> str:
     """The page limits in words, for the page and its errors."""
     sizes = ", ".join(f"{name} ≤ {limit:,}" for name, limit in PAGE_LIMITS.items())
-    return (f"{sizes}; at most {MAX_PAGE_WEEKS:,} weeks ({MAX_PAGE_WEEKS // 52} years), "
-            f"{MAX_EVENTS} events and {MAX_PAGE_SEEDS} seeds")
+    return (f"{sizes}; at most {MAX_PAGE_WEEKS:,} weeks ({MAX_PAGE_WEEKS // 52} years) and "
+            f"{MAX_EVENTS} events; many seeds: at most {MAX_PAGE_SEEDS} seeds and "
+            f"{MAX_PAGE_RUN_WEEKS:,} weeks in all")
 
 
 def check_page_limits(spec: scenarios.Scenario) -> None:

@@ -36,6 +36,7 @@ from sim.params import PARAMS, resolve_params
 from sim.scenario import Event, Scenario
 from sim.viz.session import (
     DEFAULT_PAGE_SEEDS,
+    MAX_PAGE_RUN_WEEKS,
     MAX_PAGE_SEEDS,
     MIN_PAGE_SEEDS,
     Comparison,
@@ -358,6 +359,13 @@ def run_sets(session: Session, seeds: int) -> Setup:
         assert saved is not None
         sets.append(RunSet(labels[which], saved.scenario(), saved.text))
         files.append(saved)
+    weeks = seeds * len(sets) * session.horizon
+    if weeks > MAX_PAGE_RUN_WEEKS:
+        raise InputError(f"seeds to run = {seeds}: {seeds} seeds × {len(sets)} runs × "
+                         f"{session.horizon:,} weeks is more than a page runs (at most "
+                         f"{MAX_PAGE_RUN_WEEKS:,} weeks in all); choose at most "
+                         f"{MAX_PAGE_RUN_WEEKS // (len(sets) * session.horizon)} seeds, or "
+                         "run `aligned compare` with the saved scenario")
     first = _next_seed(session)
     return Setup(tuple(sets), tuple(range(first, first + seeds)), session.horizon,
                  tuple(files))
