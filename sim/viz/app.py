@@ -654,7 +654,7 @@ def EventForm(viewer: Viewer, index: int | None, event: Event | None,
     week, set_week = solara.use_state(str(event.week) if event else "")
     label, set_label = solara.use_state(event.label if event else "")
     rows, set_rows = solara.use_state(
-        [(k, controls.format_value(PARAMS[k], v).replace(",", "")) for k, v in event.set.items()]
+        [(k, setup.plain_value(v)) for k, v in event.set.items()]
         if event else [("", "")])
     error, set_error = solara.use_state("")
 
@@ -746,7 +746,7 @@ def ShareControls(viewer: Viewer) -> None:
     viewer.revision.use_value()
     viewer.edits.use_value()
     session = viewer.session
-    name = setup._saved_name(session.scenario.name)
+    name = setup.saved_name(session.scenario.name)
     _text("div", "Save and share", cls="aligned-sidebar-title")
     solara.FileDownload(lambda: setup.saved_a(viewer.session).text, f"{name}.toml",
                         label="Save as scenario", mime_type="application/toml")

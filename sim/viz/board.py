@@ -23,6 +23,7 @@ from sim.measures import MEASURES
 from sim.paired import LEVEL, Results, paired_rows, single_rows
 from sim.params import PARAMS
 from sim.viz.charts import CHARTS, ChartSpec, band_figure, event_markers
+from sim.viz.setup import plain_value
 
 NARRATIVE = (("what_it_is", "What it is"), ("how_it_works", "How it works"),
              ("things_to_notice", "Things to notice"), ("things_to_try", "Things to try"),
@@ -103,7 +104,7 @@ def _compared(results: Results) -> str:
             out.append(f"<p>{html.escape(' '.join(spec.description.split()))}</p>")
         rows = "".join(
             f"<tr><td><code>{html.escape(k)}</code></td><td class=\"num\">"
-            f"{html.escape(_plain(v))}</td><td>{html.escape(PARAMS[k].doc)}</td></tr>"
+            f"{html.escape(plain_value(v))}</td><td>{html.escape(PARAMS[k].doc)}</td></tr>"
             for k, v in spec.own_params.items())
         what = ("its own parameters" if spec.extends else "every parameter it sets")
         out.append(f"<p>{what.capitalize()}:</p><table><tr><th>parameter</th><th class=\"num\">"
@@ -112,7 +113,7 @@ def _compared(results: Results) -> str:
         if spec.events:
             events = "".join(
                 f"<tr><td class=\"num\">{e.week}</td><td>{e.week / WEEKS_PER_YEAR:.2f}</td><td>"
-                + html.escape(", ".join(f"{k} = {_plain(v)}" for k, v in e.set.items()))
+                + html.escape(", ".join(f"{k} = {plain_value(v)}" for k, v in e.set.items()))
                 + f"</td><td>{html.escape(e.label)}</td></tr>" for e in spec.events)
             out.append("<p>Timeline (each change applies from its week on):</p><table><tr>"
                        "<th class=\"num\">week</th><th>year</th><th>changes</th><th>label</th>"
@@ -120,14 +121,6 @@ def _compared(results: Results) -> str:
         else:
             out.append("<p>No events: the parameters hold for the whole run.</p>")
     return "\n".join(out)
-
-
-def _plain(value: object) -> str:
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
 
 
 def _measure_cell(measure: str) -> str:

@@ -42,7 +42,6 @@ from sim.viz.session import (
     Comparison,
     Session,
     is_scheme_key,
-    without_scheme,
 )
 
 #: Keys of a link besides parameter names (a parameter of an event: `week156.NAME`).
@@ -213,14 +212,15 @@ def write_scenario(name: str, title: str, description: str, spec: Scenario,
     return saved
 
 
-def _saved_name(base: str) -> str:
+def saved_name(base: str) -> str:
+    """The name a scenario's saved set-up takes: `NAME_saved`."""
     name = base if base.endswith(SAVED_SUFFIX) else base + SAVED_SUFFIX
     return name[:100]
 
 
 def describe_changes(changes: dict[str, Any], events: tuple[Event, ...] | None) -> str:
     """The changes in words: parameters, and the timeline if it was changed."""
-    parts = [f"{k} = {_plain(v)}" for k, v in changes.items()]
+    parts = [f"{k} = {plain_value(v)}" for k, v in changes.items()]
     text = ("Changed: " + ", ".join(parts) + ".") if parts else ""
     if events is not None:
         timeline = "; ".join(event_text(e) for e in events) or "none"
@@ -230,16 +230,19 @@ def describe_changes(changes: dict[str, Any], events: tuple[Event, ...] | None) 
 
 def event_text(event: Event) -> str:
     """An event in words: 'week 156: employee_scheme = balanced_scorecard (label)'."""
-    changes = ", ".join(f"{k} = {_plain(v)}" for k, v in event.set.items())
+    changes = ", ".join(f"{k} = {plain_value(v)}" for k, v in event.set.items())
     label = f" ({event.label})" if event.label else ""
     return f"week {event.week}: {changes}{label}"
 
 
-def _plain(value: Any) -> str:
+def plain_value(value: Any) -> str:
+    """A parameter's value as a person writes it (and a link carries it): `4`, `0.25`,
+    `true`; a number keeps every digit it needs to be read back exactly."""
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, float):
-        return f"{value:g}"
+        short = f"{value:g}"
+        return short if float(short) == value else repr(value)
     return str(value)
 
 
@@ -267,7 +270,7 @@ def saved_a(session: Session) -> SavedScenario:
                            f"{spec.name}".split())
     notes = describe_changes(changes, events if timeline_changed else None)
     description += f". {notes}" if notes else "."
-    return write_scenario(_saved_name(spec.name), title, description, spec, desired, events,
+    return write_scenario(saved_name(spec.name), title, description, spec, desired, events,
                           seed, steps, compare_with, dict(spec.narrative))
 
 
@@ -295,8 +298,8 @@ def saved_b(session: Session) -> SavedScenario | None:
         description = description[:-1] + (f"; {notes}" if notes else ".")
     else:
         base = session.scenario_named(comparison.target)
-        name = _saved_name(base.name)
-        if name == _saved_name(spec.name):
+        name = saved_name(base.name)
+        if name == saved_name(spec.name):
             name = f"{name}_b"
         title = base.title
         description = " ".join(f"{base.description.strip()} Run B of a comparison: "
@@ -388,7 +391,7 @@ def link_query(session: Session, seeds: int = DEFAULT_PAGE_SEEDS) -> str:
         items: list[tuple[str, Any]] = [("scenario", session.scenario.name),
                                         ("seed", _next_seed(session))]
         for key, value in page_changes(session.scenario.params, session.overrides).items():
-            items.append((key, _plain(value)))
+            items.append((key, plain_value(value)))
         comparison = session.comparison
         if comparison is not None:
             items.append(("compare" if comparison.kind == "scenario" else "compare_scheme",
@@ -397,7 +400,7 @@ def link_query(session: Session, seeds: int = DEFAULT_PAGE_SEEDS) -> str:
             if not session.events:
                 items.append(("events", NO_EVENTS))
             for week, changes, label in merged_events(session.events):
-                items += [(f"week{week}.{k}", _plain(v)) for k, v in changes.items()]
+                items += [(f"week{week}.{k}", plain_value(v)) for k, v in changes.items()]
                 if label:
                     items.append((f"week{week}.label", label))
     if seeds != DEFAULT_PAGE_SEEDS:
@@ -514,4 +517,5 @@ def open_link(session: Session, query: str) -> Opened:
 
 
 __all__ = ["Opened", "SavedScenario", "Setup", "command", "file_params", "link_query",
-           "open_link", "page_changes", "run_sets", "saved_a", "saved_b", "without_scheme"]
+           "open_link", "page_changes", "plain_value", "run_sets", "saved_a", "saved_b",
+           "saved_name"]
