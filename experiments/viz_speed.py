@@ -61,7 +61,8 @@ def in_process(steps: int = 150) -> None:
 def _ms(values: list[float]) -> str:
     values = sorted(values)
     p95 = values[int(0.95 * (len(values) - 1))]
-    return f"{1000 * statistics.mean(values):5.1f} (p95 {1000 * p95:5.1f})"
+    return (f"{1000 * statistics.mean(values):5.1f} (p95 {1000 * p95:5.1f}, "
+            f"max {1000 * values[-1]:5.1f})")
 
 
 def in_browser(seconds: float) -> None:
@@ -139,38 +140,51 @@ def while_seeds(seeds: int) -> None:
         print(f"\nwhile {seeds} seeds × 2 scenarios × 520 weeks run (efficiency_kpi vs "
               f"balanced_scorecard, {background_workers()} batch worker(s)); load average "
               f"before: {_load()}")
-        t0 = time.perf_counter()
-        page.get_by_role("button", name="Run seeds", exact=True).click()
-        page.wait_for_selector(".aligned-seed-progress[data-state=running]", timeout=60_000)
-        started = time.perf_counter() - t0
-        server, trips, pauses = [], [], []
-        for i in range(1, 11):
-            t1 = time.perf_counter()
-            page.get_by_role("button", name="Step", exact=True).click()
-            page.wait_for_function(f"() => document.querySelector('.aligned-week').innerText"
-                                   f" == 'week {i}'")
-            trips.append(time.perf_counter() - t1)
-            text = page.inner_text(".aligned-step-timing")
-            model, view = (float(v) for v in re.findall(r"(\d+) ms", text))
-            server.append((model + view) / 1000)
-        for _ in range(3):
-            page.get_by_role("button", name="Play", exact=True).click()
-            time.sleep(2)
-            t1 = time.perf_counter()
-            page.get_by_role("button", name="Pause", exact=True).click()
-            page.get_by_role("button", name="Play", exact=True).wait_for()
-            pauses.append(time.perf_counter() - t1)
+        for when in ("before the seeds", "while the seeds run"):
+            if when != "before the seeds":
+                t0 = time.perf_counter()
+                page.get_by_role("button", name="Run seeds", exact=True).click()
+                page.wait_for_selector(".aligned-seed-progress[data-state=running]",
+                                       timeout=60_000)
+                started = time.perf_counter() - t0
+            server, trips, pauses = _step_and_pause(page)
+            print(f"  {when}:")
+            print(f"    Step, server (model + view update) ms: {_ms(server)}")
+            print(f"    Step, click to new week on the page ms: {_ms(trips)}")
+            print(f"    Pause, click to Play again on the page ms: {_ms(pauses)}")
         during = page.inner_text(".aligned-seed-progress-text")
         page.wait_for_selector(".aligned-seed-progress[data-state=done]", timeout=1_800_000)
         total = time.perf_counter() - t0
-        print(f"  Step, server (model + view update) ms: {_ms(server)}")
-        print(f"  Step, click to new week on the page ms: {_ms(trips)}")
-        print(f"  Pause, click to Play again on the page ms: {_ms(pauses)}")
         print(f"  progress when the steps were done: {during}")
         print(f"  batch: {page.inner_text('.aligned-seed-progress-text')} (page's own count); "
               f"click to results {total:.0f} s, of which {started:.1f} s to start the workers; "
               f"load average after: {_load()}")
         browser.close()
+
+
+def _step_and_pause(page, steps: int = 10, pauses: int = 5
+                    ) -> tuple[list[float], list[float], list[float]]:
+    """Step `steps` times and Play then Pause `pauses` times: the server's time per Step,
+    the click-to-new-week times and the click-to-Play-again times, in seconds."""
+    server, trips, answers = [], [], []
+    for _ in range(steps):
+        week = _week(page)
+        t1 = time.perf_counter()
+        page.get_by_role("button", name="Step", exact=True).click()
+        page.wait_for_function(f"() => document.querySelector('.aligned-week').innerText"
+                               f" == 'week {week + 1}'")
+        trips.append(time.perf_counter() - t1)
+        text = page.inner_text(".aligned-step-timing")
+        model, view = (float(v) for v in re.findall(r"(\d+) ms", text))
+        server.append((model + view) / 1000)
+    for _ in range(pauses):
+        page.get_by_role("button", name="Play", exact=True).click()
+        time.sleep(1.5)
+        t1 = time.perf_counter()
+        page.get_by_role("button", name="Pause", exact=True).click()
+        page.get_by_role("button", name="Play", exact=True).wait_for()
+        answers.append(time.perf_counter() - t1)
+    return server, trips, answers
 
 
 def _load() -> str:
