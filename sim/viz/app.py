@@ -294,14 +294,15 @@ class Viewer:
         if self.job is not None and self.job.active:
             return
         try:
-            plan = setup.run_sets(self.session, self.seeds.value)
+            batch = setup.run_sets(self.session, self.seeds.value)
         except InputError as exc:
             self.message.value = str(exc)
             return
         self.message.value = ""
         key = self.setup_key()
-        self.job = SeedJob(plan, charts.CHART_MEASURES, on_change=lambda job: self._seeds_changed(
-            job, key), alive=lambda: not self._closed.is_set())
+        self.job = SeedJob(batch, charts.CHART_MEASURES,
+                           on_change=lambda job: self._seeds_changed(job, key),
+                           alive=lambda: not self._closed.is_set())
         self.seeds_running.value = True
         self._seeds_changed(self.job, key)
         self.job.start()
@@ -330,8 +331,8 @@ class Viewer:
         """Draw the last batch's bands and table."""
         if self.seed_results is None:
             return
-        plan, results, _ = self.seed_results
-        self.bands.show(results, charts.event_markers([s.events for s in plan.sets]))
+        batch, results, _ = self.seed_results
+        self.bands.show(results, charts.event_markers([s.events for s in batch.sets]))
         self._update_seed_table(results)
 
     def _update_seed_table(self, results: Any) -> None:
@@ -370,9 +371,9 @@ class Viewer:
     def board_report(self) -> str:
         """The report for the board of the last batch (one self-contained HTML file)."""
         assert self.seed_results is not None
-        plan, results, _ = self.seed_results
-        files = [(f.filename, f.text) for f in plan.files if f is not None]
-        return board.render(results, setup.command(plan, board_filename(plan)), files)
+        batch, results, _ = self.seed_results
+        files = [(f.filename, f.text) for f in batch.files if f is not None]
+        return board.render(results, setup.command(batch, board_filename(batch)), files)
 
     # --- the timeline --------------------------------------------------------------------
     def save_event(self, index: int | None, event: Event) -> None:
