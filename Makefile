@@ -1,16 +1,22 @@
 # Two commands: `make run` (the visualizer: prints its address) and `make test` (the whole
-# suite). Both create the virtual environment in .venv on first use.
+# suite). Both create the virtual environment in .venv on first use, with the exact versions
+# of constraints.txt: `make run` the core and the visualizer (extra `viz`), `make test`
+# everything (`viz`, `dask`, `ema`, `dev`).
 # `make run SCENARIO=efficiency_kpi PORT=8766` opens another scenario or port;
 # `make summary` prints the baseline firm's ten-year summary in the terminal.
 SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 PIP_FLAGS := --disable-pip-version-check --quiet
+CONSTRAINTS := constraints.txt
+INSTALL := $(BIN)/python -m pip install $(PIP_FLAGS) -c $(CONSTRAINTS)
+# The distribution's former name, removed from a .venv made before the rename.
+FORMER_NAME := aligned
 
 SCENARIO ?=
 PORT ?= 8765
 
-.PHONY: run summary test browser lint bench reference verdicts clean
+.PHONY: run summary test browser lint wheel newest constraints bench reference verdicts clean
 
 $(BIN)/python:
 	@py=$$(scripts/find_python.sh) || exit 1; \
@@ -18,12 +24,14 @@ $(BIN)/python:
 	"$$py" -m venv $(VENV)
 	$(BIN)/python -m pip install $(PIP_FLAGS) --upgrade pip
 
-$(VENV)/.installed: $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install $(PIP_FLAGS) -e .
+$(VENV)/.installed: $(BIN)/python pyproject.toml $(CONSTRAINTS)
+	@$(BIN)/python -m pip uninstall $(PIP_FLAGS) -y $(FORMER_NAME) 2>/dev/null || true
+	$(INSTALL) -e '.[viz]'
 	@touch $@
 
-$(VENV)/.installed-dev: $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[dev]'
+$(VENV)/.installed-dev: $(BIN)/python pyproject.toml $(CONSTRAINTS)
+	@$(BIN)/python -m pip uninstall $(PIP_FLAGS) -y $(FORMER_NAME) 2>/dev/null || true
+	$(INSTALL) -e '.[viz,dask,ema,dev]'
 	@touch $@ $(VENV)/.installed
 
 run: $(VENV)/.installed
@@ -32,10 +40,27 @@ run: $(VENV)/.installed
 summary: $(VENV)/.installed
 	$(BIN)/aligned run baseline
 
+# The wheel and newest-NumPy checks (under a minute) run before the suite, whose summary line
+# is then the last one printed.
 test: $(VENV)/.installed-dev browser
 	$(BIN)/ruff check .
+	@$(MAKE) --no-print-directory wheel newest
 	@mkdir -p .scratch
 	$(BIN)/python -m pytest --basetemp=.scratch/pytest
+
+# The package as a researcher gets it: build the sdist and the wheel from it, install the
+# wheel with the core dependencies alone into a new virtual environment outside the
+# checkout, and run `aligned run baseline` and `aligned scenarios` there.
+wheel: $(VENV)/.installed-dev
+	scripts/check_wheel.sh $(BIN)/python $(CONSTRAINTS)
+
+# The suite's fast part against the newest NumPy and pandas that pyproject.toml allows.
+newest: $(VENV)/.installed-dev
+	scripts/check_newest.sh $(BIN)/python $(CONSTRAINTS)
+
+# Record the exact versions of .venv (after a deliberate upgrade, with `make test` passing).
+constraints: $(VENV)/.installed-dev
+	scripts/write_constraints.sh $(BIN)/python $(CONSTRAINTS)
 
 browser:
 	@scripts/ensure_chromium.sh
@@ -57,4 +82,4 @@ verdicts: $(VENV)/.installed-dev
 	$(BIN)/python -m tests.claim_verdicts
 
 clean:
-	rm -rf $(VENV) .scratch build *.egg-info
+	rm -rf $(VENV) .scratch build dist *.egg-info

@@ -30,14 +30,26 @@ def build_parser() -> argparse.ArgumentParser:
         description="Agent-based simulation of workplace ecosystems: incentives, trust, "
         "engagement and alignment.",
     )
+    parser.add_argument("--version", action="version", version=version_line())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
         importlib.import_module(f"sim.commands.{name}").add_parser(sub)
     return parser
 
 
+def version_line() -> str:
+    """What `aligned --version` prints: the package's version and the model's."""
+    from sim.files import DISTRIBUTION, package_version
+    from sim.params import MODEL_VERSION
+
+    return f"aligned {package_version()} ({DISTRIBUTION}, model version {MODEL_VERSION})"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
+    if (sys.argv[1:] if argv is None else argv) == ["--version"]:
+        print(version_line())  # at once, without loading the subcommands and the model
+        return 0
     with _stop_signals():
         try:
             args = build_parser().parse_args(argv)

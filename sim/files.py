@@ -1,6 +1,7 @@
-"""Files: atomic writes, the package version, and TOML input read with one clear line for
-every way a file can be unreadable (missing, not UTF-8, a byte-order mark, bad TOML); and
-destinations checked before the work, so a bad one fails in one line, not after it.
+"""Files: atomic writes, the package version, where the scenario and experiment libraries
+are, and TOML input read with one clear line for every way a file can be unreadable
+(missing, not UTF-8, a byte-order mark, bad TOML); and destinations checked before the
+work, so a bad one fails in one line, not after it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import tempfile
 import threading
 import tomllib
 from collections.abc import Iterator
+from importlib import resources
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -24,13 +26,65 @@ os.umask(_UMASK)
 
 UTF8_BOM = b"\xef\xbb\xbf"
 
+#: The project's name on the package index (`pip install aligned-workplace`); the import
+#: name is `sim` and the command `aligned`.
+DISTRIBUTION = "aligned-workplace"
+#: The folder above the package: a checkout when it holds pyproject.toml.
+SOURCE_ROOT = Path(__file__).resolve().parent.parent
+#: Where the libraries ship inside the installed package (`sim/library/scenarios`, …); the
+#: build copies them there from the checkout's folders (setup.py).
+PACKAGED_LIBRARY = "library"
+
 
 def package_version() -> str:
     """The installed version of the project."""
     try:
-        return version("aligned")
+        return version(DISTRIBUTION)
     except PackageNotFoundError:
         return "unknown"
+
+
+def environment() -> dict[str, str]:
+    """The versions a result was computed with besides the model's own: Python, NumPy,
+    pandas, Mesa and the platform (recorded in params.json and a sweep's metadata)."""
+    import platform
+
+    import mesa
+    import numpy
+    import pandas
+
+    return {"python": platform.python_version(), "numpy": numpy.__version__,
+            "pandas": pandas.__version__, "mesa": mesa.__version__,
+            "platform": platform.platform()}
+
+
+def library_folder(kind: str, env: str) -> Path:
+    """The folder searched first for the library `kind` ("scenarios" or "experiments"): the
+    folder in the environment variable `env` when it is set, else the checkout's folder when
+    this runs from a checkout, else the copy inside the installed package."""
+    if os.environ.get(env):
+        return Path(os.environ[env])
+    checkout = SOURCE_ROOT / kind
+    if (SOURCE_ROOT / "pyproject.toml").is_file() and checkout.is_dir():
+        return checkout
+    return packaged_folder(kind) or checkout
+
+
+def packaged_folder(kind: str) -> Path | None:
+    """The copy of the library `kind` inside the installed package, or None (a checkout's
+    editable install has none: it reads the checkout's folders)."""
+    found = resources.files("sim").joinpath(PACKAGED_LIBRARY, kind)
+    return Path(str(found)) if found.is_dir() else None
+
+
+def search_path(first: Path, kind: str) -> tuple[Path, ...]:
+    """The folders a library name is looked up in, in order: `first` (see `library_folder`),
+    then the copy inside the package, so that a folder of one's own adds to the library."""
+    folders = [Path(first)]
+    packaged = packaged_folder(kind)
+    if packaged is not None and all(packaged.resolve() != f.resolve() for f in folders):
+        folders.append(packaged)
+    return tuple(folders)
 
 
 def atomic_write(path: Path, data: bytes) -> None:

@@ -114,10 +114,11 @@ class Workforce:
     off over `backlog_clear_weeks`) and capacity (the closures a person present can make at
     the effort they give), both smoothed; every `staffing_review_weeks` it sets the positions
     the work needs, (1 + staffing_slack) × work / capacity per head.
-    A profitable firm opens positions toward that number (where the load is highest) and
-    leaves surplus ones empty as people go; a firm losing money (smoothed profit below 0)
-    freezes hiring; when the losses last `layoff_after_weeks`, it lays off layoff_share of
-    its people at each review, chosen by layoff_policy.
+    A profitable firm opens positions toward that number (where the load is highest),
+    recruits for each vacancy in the function where its team's load is highest
+    (backfill_to_need) and leaves surplus ones empty as people go; a firm losing money
+    (smoothed profit below 0) freezes hiring; when the losses last `layoff_after_weeks`, it
+    lays off layoff_share of its people at each review, chosen by layoff_policy.
     """
 
     def __init__(self, model: WorkplaceModel) -> None:
@@ -161,6 +162,11 @@ class Workforce:
                 k = min(int(np.ceil(p["layoff_share"] * emp.headcount)), emp.headcount - 1)
                 emp.lay_off(self._choose_layoffs(k))
             return
+        if p["backfill_to_need"]:  # a vacancy is recruited for where its team's work presses
+            vacant = np.flatnonzero(emp.funded & ~emp.active)
+            team_load = model.function_load[emp.team[vacant]]
+            best = np.argmax(team_load, axis=1)
+            emp.hire_function[vacant] = best
         load = model.function_load.take(emp.team * model.function_load.shape[1]
                                         + emp.hire_function)
         gap = self.needed - emp.positions
@@ -211,7 +217,7 @@ class Finance:
         """Book the week: revenue, every cost, profit, dividends and the share value."""
         model, p = self.model, self.model.p
         emp, mgr = model.employees, model.managers
-        revenue = model.customers.revenue()
+        revenue = model.customers.revenue() + model.projects.revenue
         base_wages = float(emp.base_pay.sum()) + mgr.n * p["wage"] * p["manager_wage_ratio"]
         bonuses = float(emp.bonus.sum()) + float(mgr.pay.sum()) - mgr.n * p["wage"] * p[
             "manager_wage_ratio"]

@@ -26,7 +26,7 @@ from sim.clock import WEEKS_PER_YEAR
 from sim.files import atomic_write, package_version
 from sim.measures import MEASURES
 from sim.params import PARAMS
-from sim.scenario import Scenario
+from sim.scenario import NARRATIVE_SECTIONS, Scenario
 
 DEFAULT_SEEDS = 10
 BAND = (25, 75)  # percentiles of the band drawn around the median
@@ -39,13 +39,6 @@ TABLE_MEASURES = ("engagement_mean", "engaged_share", "actively_disengaged_share
                   "customer_satisfaction", "customers", "reopen_rate", "knowledge",
                   "annual_quit_rate", "profit", "budget_cut", "behavioural_alignment")
 COLOURS = ("#1f5fa8", "#c0502b", "#4d8b31")
-NARRATIVE_SECTIONS = (
-    ("what_it_is", "What it is"),
-    ("how_it_works", "How it works"),
-    ("things_to_notice", "Things to notice"),
-    ("things_to_try", "Things to try"),
-    ("sources", "Sources"),
-)
 
 
 def measure_doc(measure: str) -> str:

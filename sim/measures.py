@@ -249,6 +249,36 @@ def role_fit(m: WorkplaceModel) -> float:
     return _mean(emp.fit()[emp.active_rows])
 
 
+def expertise_validity(m: WorkplaceModel) -> float:
+    """How well the firm's view of expertise tracks true skill in people's roles: the
+    correlation across people of skill in role with validated expertise (peers' reputation)
+    in customized work, with credentials (level, then tenure) on the fixed ladder."""
+    emp = m.employees
+    rows = emp.active_rows
+    if rows.size < 3:
+        return math.nan
+    skill = emp.skill.take(emp.role_index())[rows]
+    if m.p["customized_work"]:
+        view = emp.reputation.take(emp.role_index())[rows]
+    else:
+        view = emp.level[rows] + emp.tenure[rows] / (1e3 * WEEKS_PER_YEAR)
+    if skill.std() < 1e-12 or view.std() < 1e-12:
+        return 0.0
+    return float(np.corrcoef(skill, view)[0, 1])
+
+
+def mentored_share(m: WorkplaceModel) -> float:
+    """Share of people who have a mentor this week."""
+    emp = m.employees
+    return _mean((emp.mentor[emp.active_rows] >= 0).astype(float))
+
+
+def passion_in_use(m: WorkplaceModel) -> float:
+    """Mean passion of people for the function they work in."""
+    emp = m.employees
+    return _mean(emp.passion.take(emp.role_index())[emp.active_rows])
+
+
 # --- customers ---------------------------------------------------------------------------------
 def _customer_satisfaction(m: WorkplaceModel) -> float:
     c = m.customers
@@ -504,6 +534,21 @@ MEASURES_DECLARED: tuple[Measure, ...] = (
     _m("time_to_solve", "time to solve", "weeks", -1, time_to_solve),
     _m("reopen_rate", "reopen rate", "share", -1, reopen_rate, kind="flow", empty=0.0),
     _m("role_fit", "role fit", "0..1", 1, role_fit),
+    _m("passion_in_use", "passion in use", "0..1", 1, passion_in_use),
+    _m("expertise_validity", "expertise validity", "correlation", 1, expertise_validity),
+    _count("projects_open", "open projects", "Projects under way.", 0,
+           lambda m: m.projects.count, "state"),
+    _count("projects_finished", "projects finished", "Projects finished this week.", 1,
+           lambda m: m.projects.finished),
+    _amount("project_revenue", "project revenue", "What the projects finished this week "
+            "brought ($).", 1, lambda m: m.projects.revenue),
+    _m("platform_ties", "platform ties", "ties/person", 1,
+       lambda m: float(mean(m.employees.platform_degree[m.employees.active_rows], empty=0.0)),
+       "Mean number of ties to other teams a person has grown from shared projects."),
+    _m("mentored_share", "mentored", "share", 1, mentored_share),
+    _m("shift_served_share", "served share (shift function)", "share", 1,
+       lambda m: m.shift_served, "Share of the cases needing the demand shift's function "
+       "(demand_shift_function) closed this week.", kind="flow", empty=0.0),
     # customers
     _m("customer_satisfaction", "customer satisfaction", "0..1", 1, customer_satisfaction),
     _count("customers", "customers", "Customers of the firm.", 1,
@@ -526,8 +571,13 @@ MEASURES_DECLARED: tuple[Measure, ...] = (
     _count("vacancies", "vacancies", "Funded positions nobody holds yet.", 0,
            lambda m: m.employees.vacancies, "state"),
     _count("layoffs", "layoffs", "People laid off this week.", -1, lambda m: m.employees.layoffs),
-    _count("role_moves", "role moves", "People moved to a role of better fit this week.", 0,
-           lambda m: m.managers.moves),
+    _count("role_moves", "role moves", "People who moved to another function this week "
+           "(through the internal marketplace, or instead of taking an outside offer).", 0,
+           lambda m: m.managers.moves + m.employees.offer_moves),
+    _count("outside_offers", "outside offers", "Offers from outside that reached people this "
+           "week.", 0, lambda m: m.employees.offers),
+    _count("counter_offers", "counter-offers", "Outside offers the firm countered this week.", 0,
+           lambda m: m.employees.counters),
     _count("consultants", "consultants", "Former employees consulting for the firm.", 0,
            lambda m: m.consultants.count, "state"),
     _m("consultant_weeks", "consultant weeks", "weeks/week", 0,

@@ -33,11 +33,14 @@ from sim.agents import (
     Employees,
     Manager,
     Managers,
+    Project,
+    Projects,
     Shareholder,
     Shareholders,
 )
 from sim.agents.base import clip, mean
 from sim.clock import QUARTER, WEEKS_PER_YEAR
+from sim.errors import InputError
 from sim.firm import Consultants, Finance, Workforce
 from sim.incentives import layer, weight_vector
 from sim.learning import random_reality, turbulence
@@ -45,18 +48,26 @@ from sim.management import Management
 from sim.params import resolve_params
 from sim.vocab import FUNCTIONS, TASKS
 
-__all__ = ["Customer", "Employee", "Manager", "Shareholder", "WorkplaceModel"]
+__all__ = ["Customer", "Employee", "Manager", "Project", "Shareholder", "WorkplaceModel"]
 
 
 class WorkplaceModel(mesa.Model):
     """The firm. Keyword arguments are the parameters of `sim.params` (defaults there)."""
 
     def __init__(self, seed: int | None = None, events: Iterable[Any] = (),
-                 spin_up: bool = True, **params: Any) -> None:
+                 spin_up: bool = True, *, rng: Any = None, scenario: Any = None,
+                 **params: Any) -> None:
         """Build the firm and run its spin-up (`spinup_weeks`, unrecorded) unless `spin_up`
         is false, in which case the caller runs `spin_up()` before the first recorded week
-        (the benchmark does, to time building and spinning up apart)."""
-        super().__init__(rng=seed)
+        (the benchmark does, to time building and spinning up apart). The seed is `seed` or,
+        as Mesa's models take it, `rng`; not both. `scenario` is Mesa's (a
+        `mesa.experimental.scenarios.Scenario`, which SolaraViz passes on Reset), not one of
+        our scenario files."""
+        if seed is not None and rng is not None:
+            raise InputError(f"WorkplaceModel: seed = {seed!r} and rng = {rng!r} are both "
+                             "given; expected one of them (rng, as Mesa names it, or seed)")
+        seed = seed if rng is None else rng
+        super().__init__(rng=seed, scenario=scenario)
         self.seed = seed
         self.p = resolve_params(params, "WorkplaceModel")
         self.initial_params = dict(self.p)  # as the run started (events change self.p)
@@ -72,6 +83,7 @@ class WorkplaceModel(mesa.Model):
         self.employees.update_knowledge(self.reality)
         self.managers = Managers(self, self.employees.n_teams)
         self.customers = Customers(self, p["n_customers"])
+        self.projects = Projects(self)
         self.shareholders = Shareholders(self)
         n_teams, n_functions = self.managers.n, len(FUNCTIONS)
         self.team_satisfaction = np.full(n_teams, p["initial_expectation"])
@@ -80,6 +92,7 @@ class WorkplaceModel(mesa.Model):
         self.team_solved = np.zeros(n_teams)
         self.service_capacity = 1.0
         self.expected_solve = 1.0
+        self.shift_served = 1.0  # served share of the demand shift function's cases
         self.team_heads = self.employees.team_heads.copy()
         self.workforce = Workforce(self)
         self.management = Management(self)
@@ -169,7 +182,10 @@ class WorkplaceModel(mesa.Model):
         self.management.run_processes()  # ... and the processes people work by
         self.customers.raise_cases()  # 1 demand
         self.employees.choose_effort()  # 2 effort
-        self.serve_cases()  # 3 work
+        self.projects.launch()  # 3 work: projects arrive and are staffed ...
+        self.projects.staff()
+        self.serve_cases()  # ... cases are served ...
+        self.projects.work()  # ... and projects move on
         self.learn()  #   ... and the organizational code (March)
         self.customers.update_satisfaction()  # 4 customers
         self.customers.churn_and_recommend()
@@ -221,6 +237,7 @@ class WorkplaceModel(mesa.Model):
         emp.leave(emp.active_rows, refresh=True)
         self.customers.leave(self.customers.rows)
         self.consultants.dismiss()
+        self.projects.close_all()
         self.managers.pay = np.zeros(self.managers.n)
         self.stay_closed()
 
@@ -233,6 +250,7 @@ class WorkplaceModel(mesa.Model):
         """A week of a failed firm: no flows of any kind, its books at zero."""
         emp, cust = self.employees, self.customers
         emp.quits = emp.dismissals = emp.hires = emp.new_consultants = emp.layoffs = 0
+        emp.team_quits = np.zeros(emp.n_teams, dtype=np.int64)
         cust.opened = cust.closed = cust.solved = cust.reopened = cust.backlog = 0
         cust.churned = cust.arrived = cust.promoters = cust.detractors = 0
         self.managers.moves = 0
@@ -241,6 +259,19 @@ class WorkplaceModel(mesa.Model):
         self.finance.close_books()
 
     # --- phase 3 ----------------------------------------------------------------------
+    def demand_mix(self) -> np.ndarray:
+        """Share of cases that need each function this week: the declared mix, and from
+        `demand_shift_week` on, `demand_shift_size` of all cases moved to the shift's
+        function (taken from every function in proportion)."""
+        p = self.p
+        mix = np.array([p[f"demand_mix_{f}"] for f in FUNCTIONS])
+        mix /= mix.sum()
+        if p["demand_shift_week"] and self.week >= p["demand_shift_week"]:
+            size = p["demand_shift_size"]
+            mix *= 1.0 - size
+            mix[FUNCTIONS.index(p["demand_shift_function"])] += size
+        return mix
+
     def serve_cases(self) -> None:
         """Route each team's backlog over the functions, serve it with the members working in
         each function plus bought consultant weeks, and report closures to the customers."""
@@ -253,7 +284,17 @@ class WorkplaceModel(mesa.Model):
         quality = np.bincount(cell, weights=emp.closures * emp.solve_prob, minlength=size)
         quality = quality.reshape(n_teams, -1)
         backlog = cust.team_backlog()
-        demand = (backlog / n_functions)[:, None] * np.ones(n_functions)
+        mix = self.demand_mix()
+        demand = np.multiply.outer(backlog, mix)
+        if self.p["alongside_capacity"]:  # managers who work alongside their team (§7.6b)
+            per_head = capacity.sum(axis=1) / np.maximum(emp.team_heads, 1)
+            extra = 2.0 * self.p["alongside_capacity"] * self.managers.front * per_head
+            capacity = np.maximum(capacity + np.multiply.outer(extra, mix), 0.0)
+        pooled = self.p["case_routing"] == "firm"
+        if pooled:  # cases go to whoever in the firm works in their function (§7.3b)
+            wanted_f = demand.sum(axis=0)
+            share = demand / np.where(wanted_f > 0, wanted_f, 1.0)
+            capacity, quality = share * capacity.sum(axis=0), share * quality.sum(axis=0)
         gap = np.maximum(demand - capacity, 0.0)
         # the firm's know-how consultants work with; with nobody left, none of it
         know_how = float(mean(emp.knowledge[emp.active_rows], empty=0.0))
@@ -262,7 +303,12 @@ class WorkplaceModel(mesa.Model):
         closed = np.minimum(demand, supply)
         safe_supply = np.where(supply > 0, supply, 1.0)
         used = closed / safe_supply
-        emp.record_throughput(used.take(cell))
+        if pooled:  # each function's people share its cases wherever they are
+            total = supply.sum(axis=0)
+            used_f = closed.sum(axis=0) / np.where(total > 0, total, 1.0)
+            emp.record_throughput(used_f.take(emp.role))
+        else:
+            emp.record_throughput(used.take(cell))
         solve_cell = quality + extra_quality if extra is not None else quality.copy()
         solve_cell /= safe_supply
         team_closed = closed.sum(axis=1)
@@ -273,6 +319,9 @@ class WorkplaceModel(mesa.Model):
         cust.receive_service(clip(close_share, 0, 1, out=close_share),
                              clip(solve, 0, 1, out=solve))
         self.function_load = demand / np.maximum(capacity, 1e-9)
+        shift = FUNCTIONS.index(self.p["demand_shift_function"])
+        wanted = float(demand[:, shift].sum())
+        self.shift_served = float(closed[:, shift].sum()) / wanted if wanted > 0 else 1.0
         self.team_load = backlog / np.maximum(supply.sum(axis=1), 1e-9)
         self.service_capacity = float(supply.sum())
         self.expected_solve = float((supply * solve_cell).sum() / max(self.service_capacity, 1e-9))

@@ -243,6 +243,17 @@ _DECLARED: list[Param] = [
     # --- work -------------------------------------------------------------------------
     _p("case_rate", float, 0.2, 0.0, 5.0, "cases/customer/week", "new cases each customer raises",
        "work"),
+    *[
+        _p(f"demand_mix_{f}", float, 0.25, 0.0, 1.0, "of cases", f"share of cases that need "
+           f"{f} (the four shares are normalized to sum to 1)", "work")
+        for f in FUNCTIONS
+    ],
+    _p("demand_shift_week", int, 0, 0, 2600, "week", "week from which a share of all cases "
+       "moves to one function (0: no shift)", "work"),
+    _p("demand_shift_function", str, "engineering", doc="the function the demand shift moves "
+       "cases to", group="work", choices=FUNCTIONS),
+    _p("demand_shift_size", float, 0.3, 0.0, 1.0, "of cases", "share of all cases that moves to "
+       "the demand shift's function (taken from every function in proportion)", "work"),
     _p("case_capacity", float, 40.0, 1.0, 200.0, "cases/week",
        "closures per week of a fully fitted employee giving all effort to speed", "work"),
     _p("case_difficulty", float, 2.0, -3.0, 5.0, "logit", "difficulty of solving a case", "work"),
@@ -312,6 +323,20 @@ _DECLARED: list[Param] = [
        "share of credit a manager passes to whoever did the work", "managers"),
     _p("autonomy", float, 0.5, 0.0, 1.0, "1", "leadership style: 0 command and control, "
        "1 follow from the front (autonomy granted)", "managers"),
+    _p("blocker_removal", float, 0.2, 0.0, 1.0, "1", "issues a manager who follows from the "
+       "front closes beyond the calibrated style: closure rate + this × (autonomy − 0.5) "
+       "(0 switches it off)", "managers"),
+    _p("alongside_capacity", float, 0.3, 0.0, 2.0, "people", "capacity a manager who follows "
+       "from the front adds by working alongside the team beyond the calibrated style, in "
+       "team members: 2 × this × (autonomy − 0.5) (a controlling manager adds less; 0 "
+       "switches it off)", "managers"),
+    _p("status_hours", float, 2.0, 0.0, 20.0, "h/week", "status meetings and reporting a "
+       "controlling manager imposes beyond the calibrated style: 2 × this × (0.5 − autonomy) "
+       "hours a week (a manager in front saves them; 0 switches it off)", "managers"),
+    _p("control_distrust", float, 0.2, 0.0, 2.0, "evidence/week", "discomfort people feel "
+       "each week at being controlled (comfort at being left to work): 2 × this × "
+       "|autonomy − 0.5| of trust evidence (the hidden costs of control; 0 switches it off)",
+       "managers"),
     _p("manager_heterogeneity", float, 0.1, 0.0, 0.5, "1", "spread of reliability, closure, "
        "credit fairness and autonomy across managers", "managers"),
     _p("credit_taking_incentive", float, 0.3, 0.0, 1.0, "1", "how far a manager paid on "
@@ -327,17 +352,59 @@ _DECLARED: list[Param] = [
     # --- customized work ---------------------------------------------------------------
     _p("customized_work", bool, False, doc="move people toward roles of higher fit with "
        "peer-validated expertise (false: fixed ladder in the hire function)", group="careers"),
-    _p("role_review_weeks", int, 13, 1, 104, "weeks", "weeks between role reviews", "careers"),
+    _p("role_review_weeks", int, 13, 1, 104, "weeks", "in customized work, mean weeks between "
+       "a person's looks at the internal marketplace for a better role", "careers"),
     _p("role_mobility", float, 0.5, 0.0, 1.0, "1",
-       "chance a validated, better-fitting move happens at a review (× autonomy)", "careers"),
+       "chance the manager lets a validated, better move happen (× autonomy)", "careers"),
+    _p("case_routing", str, "team", doc="where a case goes: to the people of its function in "
+       "the customer's team (team), or in the whole firm (firm: the work flows to whoever "
+       "can do it)", group="careers", choices=("team", "firm")),
+    _p("move_to_need", float, 0.1, 0.0, 2.0, "fit per unit of load", "in customized work, how "
+       "much the work waiting in a function (the team's demand over capacity there) draws "
+       "people to it, in units of fit (0: people move by fit alone)", "careers"),
     _p("fit_gain_threshold", float, 0.1, 0.0, 1.0, "1", "fit gain that makes a move worth it",
        "careers"),
     _p("validation_threshold", float, 0.5, 0.0, 1.0, "1",
        "peer-validated expertise needed to move into a function", "careers"),
     _p("reputation_rate", float, 0.05, 0.0, 1.0, "1/week",
        "how fast peers' view of one's expertise follows observed work (re-validation)", "careers"),
-    _p("mentoring", float, 0.01, 0.0, 0.2, "1/week",
-       "pull of one's skill toward the team's best in the same function", "careers"),
+    _p("mentoring", float, 0.01, 0.0, 0.2, "1/week", "pull of a mentee's skill toward the "
+       "mentor's each week (0 switches mentoring off)", "careers"),
+    _p("mentor_time", float, 0.03, 0.0, 0.5, "of a week", "share of a mentor's week each mentee "
+       "takes (at most half the week in all)", "careers"),
+    _p("mentees_per_mentor", int, 3, 1, 50, "people", "most mentees one mentor takes",
+       "careers"),
+    _p("endorsement_noise", float, 0.1, 0.0, 1.0, "1", "noise of what peers endorse of someone's "
+       "skill when they see the work (0 and no biases: they see it as it is)", "careers"),
+    _p("endorsement_halo", float, 0.2, 0.0, 2.0, "1", "halo in endorsements: how much better an "
+       "engaged person's skill looks (per unit of engagement above 0.5)", "careers"),
+    _p("endorsement_homophily", float, 0.1, 0.0, 2.0, "1", "homophily in endorsements: how much "
+       "better someone looks to a team where more people share their function", "careers"),
+    # --- projects and the collaboration platform -------------------------------------------
+    _p("projects", bool, True, doc="work also comes as projects that need skill in one or two "
+       "functions (false: cases only)", group="projects"),
+    _p("project_rate", float, 0.5, 0.0, 10.0, "per 100 people per week", "new projects a week "
+       "per hundred people present", "projects"),
+    _p("project_team", int, 4, 1, 20, "people", "people a project takes", "projects"),
+    _p("project_time", float, 0.2, 0.0, 1.0, "of a week", "share of a member's week a project "
+       "takes", "projects"),
+    _p("project_size", float, 4.0, 0.1, 100.0, "person-weeks", "effort a project takes to "
+       "finish (full-time weeks of one person)", "projects"),
+    _p("project_value", float, 30.0, 0.0, 1000.0, "weeks of wage", "revenue a finished project "
+       "brings at full fit of its people's skill and passion with its work", "projects"),
+    _p("dip_in_rate", float, 0.2, 0.0, 1.0, "1/week", "in customized work, chance a person free "
+       "of projects looks at the open ones in a week and dips into the one they care most "
+       "about", "projects"),
+    _p("project_learning", float, 0.3, 0.0, 1.0, "1", "chance a member's belief on a dimension "
+       "moves to the project team's majority when the project finishes", "projects"),
+    _p("platform", bool, True, doc="the collaboration platform: people of different teams who "
+       "shared a project stay tied (trust, the know-how they share, mentors by interest across "
+       "the firm); false: ties stay within the starting network", group="projects"),
+    _p("max_platform_ties", int, 10, 0, 100, "ties", "most ties across teams a person keeps",
+       "projects"),
+    _p("platform_sharing", float, 0.2, 0.0, 1.0, "1", "rise of the chance to share know-how "
+       "with the organization's code for a person with three or more platform ties",
+       "projects"),
     _p("learning_rate", float, 0.01, 0.0, 0.2, "1/week", "skill gain per unit of learning effort",
        "careers"),
     _p("skill_decay", float, 0.001, 0.0, 0.05, "1/week", "skill lost in functions not practised",
@@ -427,6 +494,23 @@ _DECLARED: list[Param] = [
        "outside option per unit of best skill and validated reputation", "turnover"),
     _p("outside_reputation_weight", float, 0.5, 0.0, 1.0, "1", "weight of validated reputation "
        "in the role (against best skill) in the outside option", "turnover"),
+    _p("outside_offers", bool, True, doc="offers from outside reach people through their "
+       "connections and validated expertise (false: quitting follows the outside option "
+       "alone)", group="turnover"),
+    _p("offer_rate", float, 0.0008, 0.0, 0.1, "1/week", "weekly chance of an outside offer for "
+       "someone with validated expertise 1 and no ties beyond the team", "turnover"),
+    _p("offer_reach_effect", float, 0.1, 0.0, 2.0, "per tie", "rise of the offer chance with "
+       "each tie beyond one's team (starting ties, platform ties, former colleagues)",
+       "turnover"),
+    _p("offer_premium", float, 0.15, 0.0, 2.0, "of a wage", "what an offer adds to the outside "
+       "option, and the raise a counter-offer gives", "turnover"),
+    _p("counter_offer_share", float, 0.1, 0.0, 1.0, "1", "the firm counters offers to its top "
+       "this share of people by its view of expertise (0 switches counter-offers off)",
+       "turnover"),
+    _p("offer_internal_moves", bool, True, doc="in customized work, someone with an offer and a "
+       "validated, better-fitting function moves there instead of leaving", group="turnover"),
+    _p("alumni_memory_weeks", float, 104.0, 1.0, 1040.0, "weeks", "how long a tie to a former "
+       "colleague keeps bringing offers (its weight fades by 1/this a week)", "turnover"),
     _p("consultant_share", float, 0.3, 0.0, 1.0, "1",
        "chance a skilled leaver becomes an independent consultant", "turnover"),
     _p("consultant_skill_threshold", float, 0.6, 0.0, 1.0, "1",
@@ -487,6 +571,9 @@ _DECLARED: list[Param] = [
        "means to work off the open backlog", "staffing"),
     _p("demand_smoothing_weeks", float, 13.0, 1.0, 104.0, "weeks", "span of the moving "
        "averages of demand and capacity the plan reads", "staffing"),
+    _p("backfill_to_need", bool, True, doc="at each staffing review a vacancy is recruited "
+       "for in the function where its team's load is highest (false: in the function the "
+       "position was first opened for)", group="staffing"),
     _p("layoff_after_weeks", int, 26, 1, 520, "weeks", "weeks of losses (smoothed profit below "
        "zero) after which the firm lays people off at each review", "staffing"),
     _p("layoff_share", float, 0.05, 0.0, 0.5, "of headcount", "share of its people the firm "
@@ -621,6 +708,10 @@ def unknown(name: str, where: str) -> InputError:
 
 def check_together(values: dict[str, Any], where: str) -> None:
     """Checks that involve several parameters at once (after defaults and schemes)."""
+    mix = [f"demand_mix_{f}" for f in FUNCTIONS]
+    if sum(values[k] for k in mix) <= 0:
+        raise InputError(f"{where}: {', '.join(mix)} are all 0; expected at least one share "
+                         "of cases above 0")
     types = ("conditional_cooperator_share", "free_rider_share", "hump_share")
     total = sum(values[k] for k in types)
     if total > 1.0 + 1e-9:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from sim import analysis
 from sim.study import Results, Spec, count_runs, expand, load
+from sim.study.spec import split_outcome
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939")
@@ -36,8 +37,8 @@ div.wide { overflow-x: auto; } table.means td { white-space: nowrap; }
 
 
 def _label(column: str) -> str:
-    stat, _, measure = column.partition(".")
-    return f"{measure} ({stat.replace('_', ' ')})" if measure else column
+    stat, measure = split_outcome(column)
+    return f"{measure} ({stat.replace('_', ' ')})" if stat else column
 
 
 def _figure(fig: Any, kind: str, title: str) -> str:
@@ -161,6 +162,55 @@ def distributions(results: Results) -> list[str]:
     return ["<h2>Outcomes</h2>", intro, summary, *blocks]
 
 
+def wilson(survived: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """Wilson score interval of a share (95% by default): sound at 0 and 1 and small n."""
+    if n == 0:
+        return (0.0, 1.0)
+    share = survived / n
+    centre = (share + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def survival_curves(results: Results) -> list[str]:
+    """Where firms fail: the share of runs still operating at the end against each numeric
+    factor of a grid (per policy), with 95% Wilson intervals."""
+    import plotly.graph_objects as go
+
+    spec, runs = results.spec, analysis.ok_runs(results.runs)
+    if "failed" not in runs or not runs["failed"].astype(bool).any():
+        return []
+    factors = [f.name for f in spec.crossed if f.name in runs
+               and pd.api.types.is_numeric_dtype(runs[f.name]) and runs[f.name].nunique() >= 2]
+    if not factors:
+        return []
+    blocks = ["<h2>Survival</h2>",
+              '<p class="note">The share of runs whose firm is still operating at the end '
+              "(its cash never fell below its credit line), with a 95% Wilson interval, at "
+              "each value of the factor (other factors averaged over). A steep fall over a "
+              "narrow range is a tipping point.</p>"]
+    groups = runs.groupby("policy", sort=False) if spec.policies else [(None, runs)]
+    for factor in factors:
+        fig = go.Figure()
+        for i, (policy, frame) in enumerate(groups):
+            table = frame.groupby(factor)["failed"].agg(["sum", "count"]).sort_index()
+            alive = (table["count"] - table["sum"]).to_numpy()
+            n = table["count"].to_numpy()
+            share = alive / n
+            low, high = np.array([wilson(int(a), int(k)) for a, k in zip(alive, n,
+                                                                          strict=True)]).T
+            fig.add_trace(go.Scatter(
+                x=table.index.to_numpy(), y=share, mode="lines+markers",
+                name=str(policy) if policy is not None else "survival",
+                line={"color": PALETTE[i % len(PALETTE)]},
+                error_y={"type": "data", "symmetric": False, "array": high - share,
+                         "arrayminus": share - low}))
+        fig.update_layout(xaxis_title=factor, yaxis_title="share still operating",
+                          yaxis_range=[-0.02, 1.02], height=420)
+        blocks.append(_figure(fig, "survival", f"Survival against {factor}"))
+    return blocks
+
+
 def phase_factors(spec: Spec, runs: pd.DataFrame) -> tuple[str, str] | None:
     """The two numeric factors of a grid to draw a phase diagram over (levers first)."""
     if spec.design != "grid":
@@ -197,7 +247,7 @@ def phase_diagrams(results: Results) -> list[str]:
                 colorscale="Viridis", line={"width": 1},
                 contours={"coloring": "heatmap", "showlabels": True,
                           "labelfont": {"size": 10, "color": "white"}},
-                colorbar={"title": {"text": outcome.split(".")[-1], "side": "right"}}))
+                colorbar={"title": {"text": split_outcome(outcome)[1], "side": "right"}}))
             fig.add_trace(go.Scatter(
                 x=np.repeat(grid.columns.to_numpy(), len(grid.index)),
                 y=np.tile(grid.index.to_numpy(), len(grid.columns)), mode="markers",
@@ -260,7 +310,7 @@ def sensitivity(results: Results) -> list[str]:
                                      error_y={"type": "data", "array": found["mu_star_conf"]}))
                 fig.add_trace(go.Bar(x=found.index, y=found["sigma"], name="σ",
                                      marker_color=PALETTE[3]))
-                fig.update_layout(barmode="group", yaxis_title=outcome.split(".")[-1])
+                fig.update_layout(barmode="group", yaxis_title=split_outcome(outcome)[1])
             blocks.append(_figure(fig, "sensitivity", title))
     return blocks
 
@@ -308,6 +358,7 @@ def build(results: Results) -> str:
         sections.append('<p class="warn">No run finished; nothing to plot.</p>')
     else:
         sections += distributions(results)
+        sections += survival_curves(results)
         sections += phase_diagrams(results)
         sections += sensitivity(results)
         sections += timeseries_bands(results)

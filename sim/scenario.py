@@ -49,11 +49,24 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import InputError
+from sim.files import library_folder, search_path
 from sim.params import check_values
 
-SCENARIO_DIR = Path(os.environ.get("ALIGNED_SCENARIOS", Path(__file__).parent.parent / "scenarios"))
+#: The scenario folder searched first: $ALIGNED_SCENARIOS, else the checkout's scenarios/,
+#: else the library inside the installed package; a name not found there is looked up in
+#: the package's library (`folders()`), so a folder of one's own adds to the library.
+SCENARIO_DIR = library_folder("scenarios", "ALIGNED_SCENARIOS")
 
-NARRATIVE_KEYS = ("what_it_is", "how_it_works", "things_to_notice", "things_to_try", "sources")
+#: The narrative's sections, in NetLogo's Info-tab shape: key and heading, in order. Scenario
+#: files, lessons and the visualizer's Story view all read this.
+NARRATIVE_SECTIONS = (
+    ("what_it_is", "What it is"),
+    ("how_it_works", "How it works"),
+    ("things_to_notice", "Things to notice"),
+    ("things_to_try", "Things to try"),
+    ("sources", "Sources"),
+)
+NARRATIVE_KEYS = tuple(key for key, _ in NARRATIVE_SECTIONS)
 HEADER_KEYS = ("name", "title", "description", "steps", "seed", "extends", "compare_with",
                "charts")
 TABLE_KEYS = ("params", "narrative", "claims", "events")
@@ -165,19 +178,47 @@ class Scenario:
         return tuple(dict.fromkeys(c.measure for c in self.claims))
 
 
+def folders() -> tuple[Path, ...]:
+    """The folders scenario names are looked up in, in order."""
+    return search_path(SCENARIO_DIR, "scenarios")
+
+
 def available() -> list[str]:
-    """Names of the scenarios in the scenario folder, sorted."""
-    return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
+    """Names of the scenarios in the scenario folders, sorted."""
+    return names_in(folders())
+
+
+def find(name: str) -> Path | None:
+    """The file of the scenario called `name` in the first folder that has one, or None."""
+    return find_in(name, folders())
+
+
+def names_in(searched: tuple[Path, ...]) -> list[str]:
+    """The names of the TOML files in the folders, sorted, each once."""
+    return sorted({p.stem for folder in searched for p in folder.glob("*.toml")})
+
+
+def find_in(name: str, searched: tuple[Path, ...]) -> Path | None:
+    """The file `name`.toml in the first of the folders that has it (a name must be an
+    identifier, never a path), or None."""
+    if not NAME_PATTERN.fullmatch(name):
+        return None
+    for folder in searched:
+        candidate = folder / f"{name}.toml"
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 def locate(name_or_path: str | os.PathLike) -> Path:
-    """The file of a scenario given by name (in the scenario folder) or by path."""
-    return locate_toml(name_or_path, SCENARIO_DIR, "scenario")
+    """The file of a scenario given by name (in the scenario folders) or by path."""
+    return locate_toml(name_or_path, folders(), "scenario")
 
 
-def locate_toml(name_or_path: str | os.PathLike, folder: Path, kind: str) -> Path:
-    """A TOML file given by path, or by name in `folder`; a missing one is an InputError
-    naming the `kind` of file and, for a name, the ones available."""
+def locate_toml(name_or_path: str | os.PathLike, searched: tuple[Path, ...], kind: str) -> Path:
+    """A TOML file given by path, or by name in the first of the folders `searched` that has
+    it; a missing one is an InputError naming the `kind` of file and, for a name, the ones
+    available."""
     text = str(name_or_path)
     path = Path(text)
     if is_path(text):
@@ -188,9 +229,9 @@ def locate_toml(name_or_path: str | os.PathLike, folder: Path, kind: str) -> Pat
         if found is None:
             raise InputError(f"{kind} file {text} does not exist")
         return path
-    candidate = folder / f"{text}.toml"
-    if not NAME_PATTERN.fullmatch(text) or not candidate.is_file():
-        names = ", ".join(sorted(p.stem for p in folder.glob("*.toml"))) or "(none)"
+    candidate = find_in(text, searched)
+    if candidate is None:
+        names = ", ".join(names_in(searched)) or "(none)"
         raise InputError(f"unknown {kind} {text!r}; available: {names}")
     return candidate
 
@@ -378,8 +419,8 @@ def _events(where: str, value: Any) -> list[Event]:
 
 
 def _check_scenario_name(where: str, key: str, value: str) -> None:
-    """A scenario named in a file must be in the scenario folder (as `extends` must)."""
-    if not NAME_PATTERN.fullmatch(value) or not (SCENARIO_DIR / f"{value}.toml").is_file():
+    """A scenario named in a file must be in the scenario folders (as `extends` must)."""
+    if find(value) is None:
         names = ", ".join(available()) or "(none)"
         raise InputError(f"{where}: {key} = {value!r} is not allowed; expected a scenario name "
                          f"({names})")
@@ -389,11 +430,12 @@ def _extended_file(where: str, extends: str, path: Path | None) -> Path:
     """The file `extends` names: a library scenario by name, or a .toml file by a path read
     relative to the folder of the file that extends it."""
     if not is_path(extends):
-        if not NAME_PATTERN.fullmatch(extends) or not (SCENARIO_DIR / f"{extends}.toml").is_file():
+        found = find(extends)
+        if found is None:
             names = ", ".join(available()) or "(none)"
             raise InputError(f"{where}: extends = {extends!r} is not allowed; no such scenario; "
                              f"expected a scenario name ({names}) or a path to a .toml file")
-        return SCENARIO_DIR / f"{extends}.toml"
+        return found
     if not extends.endswith(".toml") or not extends.isprintable():
         raise InputError(f"{where}: extends = {extends!r} is not allowed; expected a scenario "
                          "name or a path to a .toml file")

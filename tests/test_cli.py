@@ -111,7 +111,7 @@ def test_run_replaces_an_earlier_run_and_says_so(tmp_path, monkeypatch, capsys):
     """The default folder, and an --out that holds an earlier run, are replaced with a line
     saying so; an empty folder is used as it is."""
     monkeypatch.chdir(tmp_path)
-    argv = ["run", "baseline", "--steps", "3", "--set", "n_employees=16", "--json"]
+    argv = ["run", "baseline", "--steps", "3", "--set", "n_employees=16"]
     assert main(argv) == 0
     assert "replacing" not in capsys.readouterr().err
     assert main([*argv, "--seed", "1"]) == 0

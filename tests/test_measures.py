@@ -40,7 +40,7 @@ def test_record_has_a_typed_column_per_reporter():
 def test_an_empty_firm_holds_state_measures_and_zeroes_flows():
     """When everyone has left, state measures keep their last value and flows are zero."""
     model = WorkplaceModel(seed=3, n_employees=16, n_customers=100, quit_base=0.1,
-                           quit_sensitivity=0.0, hiring_lag_weeks=52)
+                           quit_sensitivity=0.0, hiring_lag_weeks=52, spinup_weeks=0)
     frame = None
     for _ in range(60):
         model.step()

@@ -101,7 +101,7 @@ def test_phase_diagram_holds_the_grid_means(grid_results):
     runs = pd.read_parquet(grid_results / "runs.parquet")
     ok = runs[runs["status"] == "ok"]
     means = ok.pivot_table(index="autonomy", columns="manager_reliability",
-                           values="last_year.engagement_mean", aggfunc="mean")
+                           values="last_year__engagement_mean", aggfunc="mean")
     blocks = text.split('<figure class="plot" data-kind="phase" '
                         'data-title="engagement_mean (last year)"')[1]
     payload = blocks.split("Plotly.newPlot(")[1]
@@ -138,3 +138,38 @@ def test_report_of_a_folder_without_results_is_an_input_error(tmp_path, capsys):
     assert main(["report", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip()
     assert "no sweep results here" in err and len(err.splitlines()) == 1
+
+
+FAILING = """
+name = "failing"
+title = "Tiny firms at two prices"
+steps = 40
+seed = 4
+replications = 3
+[constants]
+n_employees = 16
+n_customers = 100
+market_size = 200
+spinup_weeks = 0
+[levers]
+price = [120.0, 2000.0]
+[outcomes]
+customers = "last_year"
+"""
+
+
+def test_report_draws_survival_when_firms_fail(tmp_path):
+    """Where some firms fail, the report has a survival curve over the swept lever, and each
+    run's failure and week are in the results."""
+    spec = tmp_path / "failing.toml"
+    spec.write_text(FAILING)
+    out = tmp_path / "res"
+    assert main(["sweep", str(spec), "--out", str(out), "--workers", "1", "--quiet"]) == 0
+    runs = sweep.load(out).runs
+    by_price = runs.groupby("price")["failed"].mean()
+    assert by_price[120.0] == 1.0 and by_price[2000.0] == 0.0
+    assert (runs.loc[runs["failed"], "failed_week"] >= 1).all()
+    assert (runs.loc[~runs["failed"], "failed_week"] == -1).all()
+    assert main(["report", str(out)]) == 0
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "<h2>Survival</h2>" in html and 'data-title="Survival against price"' in html

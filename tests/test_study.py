@@ -205,7 +205,7 @@ def test_sweep_and_claims_carry_a_scenarios_events(library, tmp_path):
     outcome = study.execute(spec, workers=1)
     task = study.expand(spec).tasks[0]
     direct = sim.run("late", seed=task.seed, steps=30)
-    assert outcome.runs["final.effort_total"].iloc[0] == direct.summary["final"]["effort_total"]
+    assert outcome.runs["final__effort_total"].iloc[0] == direct.summary["final"]["effort_total"]
     frames = claims.run_many({("late", 0): 30, ("baseline", 0): 30}, workers=1,
                              columns=["effort_total"], results=tmp_path / "runs")
     late, base = frames[("late", 0)]["effort_total"], frames[("baseline", 0)]["effort_total"]

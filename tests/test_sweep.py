@@ -262,7 +262,7 @@ def test_identical_results_on_one_and_two_workers_and_dask(tmp_path):
         pd.testing.assert_frame_equal(one.timeseries, other.timeseries)
     assert set(one.timeseries["week"]) == {5, 10, 15, 20}
     # the seeds differ between replications, so the runs do too
-    assert one.runs.groupby("point")["last_year.engagement_mean"].nunique().eq(2).all()
+    assert one.runs.groupby("point")["last_year__engagement_mean"].nunique().eq(2).all()
 
 
 def test_scheduler_address_runs_on_an_existing_cluster(tmp_path, capsys):
@@ -297,7 +297,7 @@ def test_failing_run_is_recorded_and_resume_reruns_it(tmp_path, monkeypatch, cap
                                                            3: "ok"}
     failed = runs[runs.run_id == 2].iloc[0]
     assert "failure requested" in failed["error"]
-    assert math.isnan(failed["last_year.engagement_mean"])
+    assert math.isnan(failed["last_year__engagement_mean"])
     series = pd.read_parquet(out / "timeseries.parquet")
     assert 2 not in set(series.run_id) and set(series.run_id) == {0, 1, 3}
     import json
@@ -591,9 +591,9 @@ profit = "last_year"
         a, m = slope[task.policy]
         value = a * task.varied["autonomy"] + m * task.varied["meeting_hours"]
         rows.append({"run_id": task.run_id, "point": task.point, "policy": task.policy,
-                     "status": "ok", "last_year.profit": value + rng.normal(0, 0.01)})
+                     "status": "ok", "last_year__profit": value + rng.normal(0, 0.01)})
     runs = pd.DataFrame(rows).sample(frac=1, random_state=1)  # finished in any order
-    found = dict(analysis.sensitivity(spec, design, runs, "last_year.profit"))
+    found = dict(analysis.sensitivity(spec, design, runs, "last_year__profit"))
     assert set(found) == {"policy = efficiency_kpi", "policy = shared_value"}
     kpi, shared = found["policy = efficiency_kpi"], found["policy = shared_value"]
     assert kpi.loc["autonomy", "S1"] == pytest.approx(1.0, abs=0.05)

@@ -1,8 +1,9 @@
-"""The four actors. Each module holds a Mesa Agent class and its population's arrays."""
+"""The actors and projects. Each module holds a Mesa Agent class and its population's arrays."""
 
 from sim.agents.customer import Customer, Customers
 from sim.agents.employee import Employee, Employees
 from sim.agents.manager import Manager, Managers
+from sim.agents.project import Project, Projects
 from sim.agents.shareholder import Shareholder, Shareholders
 
 __all__ = [
@@ -12,6 +13,8 @@ __all__ = [
     "Employees",
     "Manager",
     "Managers",
+    "Project",
+    "Projects",
     "Shareholder",
     "Shareholders",
 ]

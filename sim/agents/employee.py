@@ -23,6 +23,7 @@ from sim.agents.base import (
     sigmoid,
     trust_of,
 )
+from sim.agents.project import NOBODY
 from sim.behaviour import (
     cooperation_target,
     draw_split,
@@ -149,6 +150,7 @@ class Employees:
         self.bonus = np.zeros(n)
         self.help_given = np.zeros(n)
         self.quits = self.dismissals = self.hires = self.new_consultants = 0
+        self.team_quits = np.zeros(self.n_teams, dtype=np.int64)  # this week's, per team
         self._row_base = np.arange(n) * nf  # flat index of each person's first function
         # what people have learned, believe and value (sim/behaviour.py, docs/model.md §7.2)
         # learned return of a unit of effort per task, from the prior a newcomer holds
@@ -162,6 +164,17 @@ class Employees:
         self.rank = np.full(n, 0.5)  # this week's score percentile among those present
         self.shared_pay = 0.0  # profit share and equity dividends per head this week
         self.raise_value = np.zeros(n)  # a year of this week's raise, where raises follow work
+        # customized work: projects, mentors, the platform's ties (docs/model.md §7.3b, §7.6)
+        self.project = np.full(n, NOBODY)  # the project each person works on
+        self.mentor = np.full(n, NOBODY)  # each person's mentor this week
+        self.mentor_load = np.zeros(n)  # share of the week a mentor gives to mentees
+        self.platform_degree = np.zeros(n)  # ties to other teams grown from shared projects
+        # mobility through connections (docs/model.md §7.9c)
+        self.alumni = np.zeros(n)  # ties to former colleagues who left (fading)
+        self.retention_pay = np.zeros(n)  # weekly raise a counter-offer brought
+        self.moved_week = np.full(n, -(10**9))  # the week of each person's last move
+        self.offers = self.counters = self.offer_moves = 0  # this week's
+        self._platform_pairs: set[tuple[int, int]] = set()
         self._build_network(rng, p["cross_team_ties"])
         self._team_blocks()
         self.agents: list[Employee | None] = [
@@ -197,13 +210,8 @@ class Employees:
         self.in_degree = np.maximum(np.bincount(self.edge_dst, minlength=n), 1)
 
     def _team_blocks(self) -> None:
-        """Where each team's members start when people are ordered by team (for per-team
-        maxima); teams are contiguous blocks of positions, so the order is usually the
-        identity."""
-        order = np.argsort(self.team, kind="stable")
-        self._team_order = None if np.array_equal(order, np.arange(self.n)) else order
-        self._team_starts = np.searchsorted(self.team[order], np.arange(self.n_teams))
-        # bincount cells of (people × columns) and (rows × people) arrays, by layout and width
+        """The bincount cells of (people × columns) and (rows × people) arrays, by layout and
+        width, for per-team sums (computed when first needed)."""
         self._team_cells: dict[tuple[str, int], np.ndarray] = {}
 
     def _membership_changed(self) -> None:
@@ -217,6 +225,8 @@ class Employees:
         self.live_edges = live
         self._live_degree_out = np.maximum(np.bincount(self.edge_src, weights=live, minlength=n), 1)
         self._live_degree_in = np.maximum(np.bincount(self.edge_dst, weights=live, minlength=n), 1)
+        across = live & (self.team[self.edge_src] != self.team[self.edge_dst])
+        self.reach = np.bincount(self.edge_src, weights=across, minlength=n)  # ties beyond the team
 
     def refresh_trust(self) -> None:
         """Recompute the trust everyone reads this week (in the manager, on each edge, and
@@ -346,10 +356,19 @@ class Employees:
         """Share of the week lost to meetings and process, relieved by trust (speed of trust)."""
         p = self.model.p
         trust = 0.5 * (self.manager_trust + self._peer_out)
-        management = self.model.management
-        load = management.meeting_hours / p["working_hours"] + management.process_overhead
+        load = self.meeting_share() + self.model.management.process_overhead
         relieved = load * (1.0 - p["trust_overhead_relief"] * trust)
         return clip(relieved, 0.0, 0.95, out=relieved)
+
+    def meeting_share(self) -> np.ndarray:
+        """Share of each person's week in meetings: those management imposes, plus the status
+        meetings and reporting of a controlling manager: 2 · status_hours · (0.5 − a), a the
+        manager's autonomy (status_hours more at 0, as many fewer at 1, none at the calibrated
+        style 0.5; docs/model.md §7.6b)."""
+        p = self.model.p
+        hours = self.model.management.meeting_hours - 2.0 * p["status_hours"] * (
+            self.model.managers.front_of_member)
+        return clip(hours, 0.0, p["working_hours"]) / p["working_hours"]
 
     # --- phase 3: work -------------------------------------------------------------------
     def plan_work(self) -> None:
@@ -369,6 +388,8 @@ class Employees:
         received = self.teammates_mean(help_given) if self.team_size_max > 1 else 0.0
         boost = 1.0 + p["help_strength"] * received
         closures = p["case_capacity"] * shares[:, SPEED] * effort * fit * boost
+        # the part of the week given to a project or to mentees is not given to cases
+        closures *= 1.0 - (p["project_time"] * (self.project >= 0) + self.mentor_load)
         closures *= a
         self.closures = closures
         self.solve_prob = solve_probability(p, shares[:, CARE], effort, self.knowledge, fit,
@@ -397,9 +418,15 @@ class Employees:
             self.beliefs[rows] = beliefs
 
     def sharing(self) -> np.ndarray:
-        """Chance each person shares know-how with the code: help effort against a reference."""
+        """Chance each person shares know-how with the code: help effort against a reference,
+        raised by ties to other teams (platform_sharing at three or more: the platform carries
+        know-how to the organization's code)."""
+        p = self.model.p
         help_given = self.shares[:, HELP] * self.effort
-        return clip(help_given / self.model.p["share_reference"], 0.0, 1.0) * self.active
+        share = help_given / p["share_reference"]
+        if p["platform_sharing"]:
+            share = share + p["platform_sharing"] * np.minimum(1.0, self.platform_degree / 3.0)
+        return clip(share, 0.0, 1.0) * self.active
 
     # --- phase 5: what the manager decides ------------------------------------------------
     def raise_issues(self) -> None:
@@ -432,14 +459,18 @@ class Employees:
         self.pay = (base + bonus + shared) * a
 
     def move_roles(self, move: np.ndarray, to: np.ndarray) -> None:
-        """People for whom `move` is true change to the function `to`."""
+        """People for whom `move` is true change to the function `to` (and have moved this
+        week: nobody moves twice in one week)."""
         self.role = np.where(move, to, self.role)
+        self.moved_week[move] = self.model.week
 
     def develop_skills(self) -> None:
         """Skill grows with learning effort and mentoring; unused skills fade; peers re-validate.
 
         On the fixed ladder people learn in their current function; in customized work they
-        learn toward the function they are most passionate about.
+        learn toward the function they are most passionate about. Each person with a mentor
+        (`choose_mentors`) is pulled toward the mentor's skill there. Reputation follows what
+        peers endorse of the work they see (`endorsement`).
         """
         p, model = self.model.p, self.model
         skill = self.skill
@@ -452,9 +483,15 @@ class Employees:
                  * (1.0 - cut))
         gain = np.zeros(skill.size)
         gain[target] += learn * (1.0 - skill.take(target))
-        best = self._team_best_skill().take(self.team * skill.shape[1] + self.role)
-        gain[role] += (p["mentoring"] * development
-                       * np.maximum(0.0, best - skill.take(role)))
+        mentored = target  # customized: toward one's interest; fixed: in one's role
+        self.choose_mentors(mentored - self._row_base)
+        has = self.mentor >= 0
+        if has.any():
+            mentor_skill = skill.take(self.mentor[has] * skill.shape[1]
+                                      + (mentored[has] - self._row_base[has]))
+            lift = p["mentoring"] * development * np.maximum(
+                0.0, mentor_skill - skill.take(mentored[has]))
+            np.add.at(gain, mentored[has], lift)
         unpractised = np.ones(skill.size, dtype=bool)
         unpractised[role] = False
         unpractised[target] = False
@@ -469,18 +506,148 @@ class Employees:
         seen[role] = 1.0
         seen = seen.reshape(skill.shape)
         rate = p["reputation_rate"]
-        self.reputation += rate * seen * (self.skill - self.reputation)
+        self.reputation += rate * seen * (self.endorsement() - self.reputation)
         self.reputation -= p["skill_decay"] * self.reputation * (seen == 0)
         self.rep_gain = np.maximum(0.0, self.reputation.take(role) - old_rep)
         passion = self.passion.take(role) + p["passion_growth"] * (self.engagement - 0.5)
         self.passion.put(role, clip(passion, 0, 1, out=passion))
 
-    def _team_best_skill(self) -> np.ndarray:
-        """Best skill in each function among each team's active members."""
-        present = self.skill * self.active[:, None]
-        if self._team_order is not None:
-            present = present[self._team_order]
-        return np.maximum.reduceat(present, self._team_starts, axis=0)
+    def choose_mentors(self, function: np.ndarray) -> None:
+        """Pair people with mentors in `function` (per person): on the fixed ladder by
+        hierarchy, among those working in that function in one's team, the senior first
+        (level, then tenure); in customized work by interest, among the most skilled in that
+        function one can reach — the team, or with the collaboration platform the whole firm.
+        Each mentor takes at most mentees_per_mentor, the next mentees going to the next
+        mentor down; only a mentor more skilled than the mentee helps. A mentor gives
+        mentor_time of the week per mentee (`mentor_load`)."""
+        p = self.model.p
+        self.mentor[:] = NOBODY
+        self.mentor_load[:] = 0.0
+        rows = self.active_rows
+        if not p["mentoring"] or rows.size < 2:
+            return
+        nf, cap = self.skill.shape[1], p["mentees_per_mentor"]
+        wanted = function[rows]
+        if p["customized_work"]:
+            group = np.zeros(rows.size, dtype=np.int64) if p["platform"] else self.team[rows]
+        else:
+            group = self.team[rows]
+        for f in range(nf):
+            if p["customized_work"]:
+                rank = self.skill[rows, f]
+                can = np.ones(rows.size, dtype=bool)
+            else:
+                rank = self.level[rows] * 1e4 + self.tenure[rows]
+                can = self.role[rows] == f
+            mentors = np.flatnonzero(can)
+            mentors = mentors[np.lexsort((-rank[mentors], group[mentors]))]
+            m_group = group[mentors]
+            mentees = np.flatnonzero(wanted == f)
+            if not mentees.size or not mentors.size:
+                continue
+            mentees = mentees[np.lexsort((self.skill[rows[mentees], f], group[mentees]))]
+            e_group = group[mentees]
+            e_place = np.arange(mentees.size) - np.searchsorted(e_group, e_group, side="left")
+            slot = e_place // cap  # the mentee's mentor: that far down the group's list
+            starts = np.searchsorted(m_group, e_group, side="left")
+            ends = np.searchsorted(m_group, e_group, side="right")
+            index = starts + slot
+            ok = index < ends
+            chosen = np.full(mentees.size, NOBODY)
+            chosen[ok] = rows[mentors[index[ok]]]
+            better = ok.copy()
+            better[ok] = (self.skill[chosen[ok], f] > self.skill[rows[mentees[ok]], f]) & (
+                chosen[ok] != rows[mentees[ok]])
+            self.mentor[rows[mentees[better]]] = chosen[better]
+        taken = self.mentor[self.mentor >= 0]
+        self.mentor_load = np.minimum(0.5, p["mentor_time"] * np.bincount(taken,
+                                                                          minlength=self.n))
+
+    def endorsement(self) -> np.ndarray:
+        """What peers endorse of each person's skill in each function when they see the work
+        (people × functions): the skill, with noise and two biases — halo (the engaged look
+        better) and homophily (people like oneself look better: here, the share of one's
+        teammates in one's own function). 0 noise and biases: peers see skill as it is."""
+        p = self.model.p
+        noise, halo, homophily = (p["endorsement_noise"], p["endorsement_halo"],
+                                  p["endorsement_homophily"])
+        if not (noise or halo or homophily):
+            return self.skill
+        bias = halo * (self.engagement - 0.5)
+        if homophily:
+            same = np.bincount(self.team * self.skill.shape[1] + self.role,
+                               weights=self.active, minlength=self.n_teams * self.skill.shape[1])
+            alike = same.take(self.team * self.skill.shape[1] + self.role) - self.active
+            bias = bias + homophily * (alike / np.maximum(self.team_heads[self.team] - 1, 1)
+                                       - 0.25)
+        seen = self.skill + bias[:, None]
+        if noise:
+            seen = seen + self.model.rng.normal(0.0, noise, self.skill.shape)
+        return clip(seen, 0.0, 1.0)
+
+    # --- projects ---------------------------------------------------------------------------
+    def practise(self, rows: np.ndarray, need: np.ndarray, effort: np.ndarray) -> None:
+        """Project work is practice: skill in each function a project needs grows by
+        learning_rate · effort put in · need · (1 − skill) (`need`: people × functions)."""
+        gain = self.model.p["learning_rate"] * effort[:, None] * need * (1.0 - self.skill[rows])
+        self.skill[rows] = clip(self.skill[rows] + gain, 0.0, 1.0)
+
+    def join_projects(self, rows: np.ndarray, projects: np.ndarray) -> None:
+        """These people start on these projects."""
+        self.project[rows] = projects
+
+    def finish_projects(self, members: np.ndarray, functions: np.ndarray) -> None:
+        """A project is done: its members (with the project's main function each) learn from
+        each other (each belief differing from the project team's majority moves to it with
+        project_learning), are seen at work by each other in that function (reputation moves
+        toward their endorsement there by reputation_rate), and, with the platform, those of
+        different teams become tied; then they are free for the next one."""
+        p, rng = self.model.p, self.model.rng
+        if not members.size:
+            return
+        which = self.project[members]
+        if p["project_learning"]:
+            beliefs = self.beliefs[members].astype(np.int32)
+            votes = np.zeros((int(which.max()) + 1, beliefs.shape[1]), dtype=np.int32)
+            np.add.at(votes, which, beliefs)
+            majority = np.sign(votes[which]).astype(np.int8)
+            move = ((majority != 0) & (self.beliefs[members] != majority)
+                    & (rng.random(beliefs.shape) < p["project_learning"]))
+            self.beliefs[members] = np.where(move, majority, self.beliefs[members])
+        endorsed = self.endorsement()[members, functions]
+        cell = (members, functions)
+        self.reputation[cell] += p["reputation_rate"] * (endorsed - self.reputation[cell])
+        if p["platform"]:
+            self._tie_across_teams(members, which)
+        self.project[members] = NOBODY
+
+    def _tie_across_teams(self, members: np.ndarray, which: np.ndarray) -> None:
+        """Members of one project in different teams become collaboration ties (both ways),
+        each person keeping at most max_platform_ties of them."""
+        cap = self.model.p["max_platform_ties"]
+        order = np.argsort(which, kind="stable")
+        members, which = members[order], which[order]
+        pairs = []
+        for group in np.split(members, np.flatnonzero(np.diff(which)) + 1):
+            for i in range(group.size):  # a project has a handful of members
+                for j in range(i + 1, group.size):
+                    a, b = int(group[i]), int(group[j])
+                    if self.team[a] != self.team[b] and (a, b) not in self._platform_pairs \
+                            and self.platform_degree[a] < cap and self.platform_degree[b] < cap:
+                        self._platform_pairs.add((a, b))
+                        self._platform_pairs.add((b, a))
+                        self.platform_degree[[a, b]] += 1
+                        pairs.append((a, b))
+        if pairs:
+            new = np.array(pairs, dtype=np.int64)
+            src = np.concatenate([new[:, 0], new[:, 1]])
+            dst = np.concatenate([new[:, 1], new[:, 0]])
+            self.edge_src = np.concatenate([self.edge_src, src])
+            self.edge_dst = np.concatenate([self.edge_dst, dst])
+            self.edge_counts = np.vstack([self.edge_counts, np.zeros((src.size, 4))])
+            self.peer_edge_trust = np.concatenate(
+                [self.peer_edge_trust, np.full(src.size, 0.5)])
+            self._membership_changed()
 
     # --- phase 6: trust ----------------------------------------------------------------------
     def update_trust(self, credit: np.ndarray, kept: np.ndarray, broken: np.ndarray,
@@ -489,14 +656,20 @@ class Employees:
         the manager's credit fairness, commitments kept and broken, issues closed).
 
         employee→manager: confidence from commitments kept and issues closed against broken
-        and left open, comfort from credit passed on; employee→peer: comfort from help
-        received (against the sharing reference), confidence from the peer's quality. Each
-        count decays by trust_memory and then adds this week's evidence.
+        and left open, comfort from credit passed on (and from being left to work rather than
+        controlled: control_distrust × 2 (a − 0.5), a the manager's autonomy); employee→peer:
+        comfort from help received (against the sharing reference), confidence from the peer's
+        quality. Each count decays by trust_memory and then adds this week's evidence.
         """
         p = self.model.p
         delta = p["trust_memory"]
         open_issues = self.issues_raised - closed
-        add_evidence(self.mgr_counts, delta, credit, 1.0 - credit, kept + closed,
+        comfort, discomfort = credit, 1.0 - credit
+        if p["control_distrust"]:  # being watched says one is not trusted (Falk & Kosfeld)
+            front = 2.0 * self.model.managers.front_of_member
+            comfort = comfort + p["control_distrust"] * np.maximum(front, 0.0)
+            discomfort = discomfort + p["control_distrust"] * np.maximum(-front, 0.0)
+        add_evidence(self.mgr_counts, delta, comfort, discomfort, kept + closed,
                      broken + open_issues)
         dst = self.edge_dst
         helped = self.help_given[dst]
@@ -574,7 +747,7 @@ class Employees:
         team = self.team
         purpose = model.team_satisfaction[team]
         overload = clip(model.team_load[team] - 1.0, 0.0, 1.0)
-        meetings = model.management.meeting_hours / p["working_hours"]
+        meetings = self.meeting_share()
         drive = (p["engagement_bias"] + self.disposition
                  + p["fairness_effect"] * fairness
                  + p["trust_effect"] * (trust_mgr - 0.5)
@@ -610,6 +783,10 @@ class Employees:
             gap = gap + p["layoff_quit_effect"] * self.layoff_shadow
         hazard = p["quit_base"] * np.exp(gap)
         quitting = a & (rng.random(self.n) < hazard)
+        self.alumni *= 1.0 - 1.0 / p["alumni_memory_weeks"]
+        self.offers = self.counters = self.offer_moves = 0
+        if p["outside_offers"]:
+            quitting |= self._outside_offers(a & ~quitting, outside, inside)
         dismissed = np.zeros(self.n, dtype=bool)
         if p["forced_exit_share"] > 0 and is_annual_review(model.week):
             eligible = np.flatnonzero(a & ~quitting & (self.tenure >= p["forced_exit_min_tenure"]))
@@ -622,6 +799,7 @@ class Employees:
         consulting = can_consult & (rng.random(self.n) < p["consultant_share"])
         model.consultants.add(self.skill[consulting])
         self.quits = int(np.count_nonzero(quitting))
+        self.team_quits = np.bincount(self.team[quitting], minlength=self.n_teams)
         self.dismissals = int(np.count_nonzero(dismissed))
         self.new_consultants = int(np.count_nonzero(consulting))
         self.leave(np.flatnonzero(leaving), refresh=False)
@@ -629,6 +807,55 @@ class Employees:
         if self.quits or self.dismissals or self.hires:
             self._people_changed()
         self.tenure += self.active
+
+    def _outside_offers(self, free: np.ndarray, outside: np.ndarray,
+                        inside: np.ndarray) -> np.ndarray:
+        """Offers from outside reach people through their connections and the expertise
+        peers have validated (docs/model.md §7.9c): with chance
+        offer_rate · R · (1 + offer_reach_effect · (ties beyond the team + former colleagues)),
+        R the best validated reputation. An offer of offer_premium above the outside option
+        is taken with chance σ(quit_sensitivity · (outside + offer_premium − inside)). The
+        firm counters for those it values most (its top counter_offer_share by its view of
+        expertise: validated reputation in customized work, credentials on the ladder) when
+        no budget cut is on, raising their pay by the premium; in customized work one who has
+        a validated, better-fitting function takes that move instead (offer_internal_moves).
+        Returns who leaves."""
+        model, p, rng = self.model, self.model.p, self.model.rng
+        known = row_max(self.reputation)
+        chance = p["offer_rate"] * known * (1.0 + p["offer_reach_effect"] * (self.reach
+                                                                              + self.alumni))
+        offered = free & (rng.random(self.n) < chance)
+        if not offered.any():
+            return offered
+        premium = p["offer_premium"]
+        take = offered & (rng.random(self.n) < sigmoid(p["quit_sensitivity"] * (
+            outside + premium - inside)))
+        self.offers = int(offered.sum())
+        if not take.any():
+            return take
+        rows = self.active_rows
+        share = p["counter_offer_share"]
+        if share > 0 and rows.size and model.finance.budget_cut == 0:
+            if p["customized_work"]:
+                view = self.reputation.take(self.role_index())
+            else:
+                view = self.level + self.tenure / (1e3 * WEEKS_PER_YEAR)
+            bar = np.quantile(view[rows], 1.0 - share)
+            countered = take & (view >= bar)
+            self.retention_pay[countered] += premium * p["wage"]
+            self.counters = int(countered.sum())
+            take &= ~countered
+        if p["customized_work"] and p["offer_internal_moves"] and take.any():
+            fit_all = np.sqrt(self.skill * self.passion)
+            now = fit_all.take(self.role_index())
+            fit_all[self.reputation < p["validation_threshold"]] = -np.inf
+            best = np.argmax(fit_all, axis=1)
+            better = take & (best != self.role) & (self.moved_week != model.week) & (
+                row_max(fit_all) - now > p["fit_gain_threshold"])
+            self.move_roles(better, best)
+            self.offer_moves = int(better.sum())
+            take &= ~better
+        return take
 
     def _people_changed(self) -> None:
         """After exits and hires: who is present, and the peer trust among them."""
@@ -640,8 +867,13 @@ class Employees:
         leaves what follows from who is present to the caller, which makes more changes)."""
         if rows.size == 0:
             return
+        gone = np.zeros(self.n, dtype=bool)
+        gone[rows] = True
+        left_behind = self.live_edges & gone[self.edge_dst] & ~gone[self.edge_src]
+        self.alumni += np.bincount(self.edge_src, weights=left_behind, minlength=self.n)
         self.active[rows] = False
         self.vacancy_timer[rows] = self.model.p["hiring_lag_weeks"]  # if the post stays open
+        self.project[rows] = NOBODY
         for row in rows.tolist():
             self.agents[row].remove()
             self.agents[row] = None
@@ -732,6 +964,9 @@ class Employees:
         self.engagement[rows] = p["new_hire_engagement"]
         self.tenure[rows] = 0.0
         self.level[rows] = 0.0
+        self.alumni[rows] = 0.0
+        self.retention_pay[rows] = 0.0
+        self.moved_week[rows] = -(10**9)
         self.score_ema[rows] = 1.0
         self.returns[rows] = p["initial_return"]
         self.traces[rows] = 0.0

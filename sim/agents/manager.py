@@ -107,6 +107,18 @@ class Managers:
         return self._trait(3)
 
     @property
+    def front(self) -> np.ndarray:
+        """How far each manager's time goes to following from the front (removing blockers,
+        matching people to work, working alongside) rather than assigning and controlling,
+        against the calibrated style: autonomy − 0.5 (docs/model.md §7.6b)."""
+        return self._trait(3) - 0.5
+
+    @property
+    def front_of_member(self) -> np.ndarray:
+        """`front` of each employee's manager (per employee position)."""
+        return self._trait(3, of_members=True) - 0.5
+
+    @property
     def credit_of_member(self) -> np.ndarray:
         """Credit fairness of each employee's manager this week (per employee position)."""
         return self.credit_fairness[self.model.employees.team]
@@ -123,11 +135,12 @@ class Managers:
         incentive, and reciprocating the team's trust (docs/model.md §7.6).
 
         r = clip(r0 (1 − cut_loss · cut)(1 − overload_effect · o) + ρ (T − 0.5)),
-        q = clip(q0 (1 − overload_effect · o) + ρ (T − 0.5)),
+        q = clip(q0 (1 − overload_effect · o) + ρ (T − 0.5) + blocker_removal · (a − 0.5)),
         φ = clip(φ0 − credit_taking_incentive · w_individual · (1 + relative_evaluation) / 2
                  + ρ (T − 0.5)),
         o = min(1, max(0, team load − 1)), T the team's mean trust in its manager, ρ =
-        manager_reciprocity, w_individual the share of the manager's own scheme on measures
+        manager_reciprocity, a the manager's autonomy (a manager in front removes blockers),
+        w_individual the share of the manager's own scheme on measures
         of individuals (throughput, satisfaction, skill growth).
         """
         model, p = self.model, self.model.p
@@ -143,7 +156,8 @@ class Managers:
         taking = p["credit_taking_incentive"] * individual * (1.0 + p["relative_evaluation"]) / 2
         self._now = {
             "reliability": clip(self._trait(0) * cut * strain + reciprocity, 0.0, 1.0),
-            "closure": clip(self._trait(1) * strain + reciprocity, 0.0, 1.0),
+            "closure": clip(self._trait(1) * strain + reciprocity
+                            + p["blocker_removal"] * self.front, 0.0, 1.0),
             "credit": clip(self._trait(2) - taking + reciprocity, 0.0, 1.0),
         }
 
@@ -199,7 +213,7 @@ class Managers:
             percentile = order / max(heads - 1, 1)
             score = (1 - rank) * score + rank * 2.0 * percentile
         emp.receive_score(np.maximum(score, 0.0) * a)
-        base = p["wage"] * (1.0 + p["level_pay_step"] * emp.level)
+        base = p["wage"] * (1.0 + p["level_pay_step"] * emp.level) + emp.retention_pay
         pool = p["bonus_share"] * (1.0 - fin.budget_cut) * (base * a).sum()
         score_sum = max(emp.score.sum(), 1e-9)
         shared = (p["profit_share_rate"] * max(fin.last_profit, 0.0)
@@ -234,23 +248,36 @@ class Managers:
         self.pay = wage + bonus
 
     def review_roles(self) -> None:
-        """Customized work: at each review, people whose fit is clearly better in another
-        function, with expertise there validated by peers, move with chance mobility × autonomy,
-        where the team needs capacity there at least as much as in their current function."""
+        """Customized work, the internal marketplace: each week each person looks around with
+        chance 1 / role_review_weeks and takes the function g of greatest value
+        v_g = fit_g + move_to_need · load_g (fit √(skill · passion), load the team's demand
+        over capacity there), if v_g beats the current function's by fit_gain_threshold and
+        peers have validated the person's expertise there (reputation ≥ validation_threshold);
+        the manager lets the move happen with chance role_mobility × autonomy. On the fixed
+        ladder nobody moves."""
         model, p, rng = self.model, self.model.p, self.model.rng
-        self.moves = 0  # moves of this week only: none between reviews
-        if not p["customized_work"] or model.week % p["role_review_weeks"] != 0:
+        self.moves = 0
+        if not p["customized_work"]:
             return
         emp = model.employees
-        rows = np.arange(emp.n)
-        fit_all = np.sqrt(emp.skill * emp.passion)
-        best = np.argmax(fit_all, axis=1)
-        gain = fit_all[rows, best] - fit_all[rows, emp.role]
-        validated = emp.reputation[rows, best] >= p["validation_threshold"]
-        load = model.function_load  # (teams, functions) demand over capacity
-        needed = load[emp.team, best] >= load[emp.team, emp.role]
-        chance = p["role_mobility"] * self.autonomy[emp.team]
-        move = (emp.active & (best != emp.role) & (gain > p["fit_gain_threshold"]) & validated
-                & needed & (rng.random(emp.n) < chance))
-        emp.move_roles(move, best)
-        self.moves = int(move.sum())
+        looking = np.flatnonzero(emp.active & (rng.random(emp.n) < 1.0 / p["role_review_weeks"]))
+        if not looking.size:
+            return
+        load = model.function_load[emp.team[looking]]  # (people, functions)
+        value = np.sqrt(emp.skill[looking] * emp.passion[looking])
+        value += p["move_to_need"] * np.minimum(load, 3.0)
+        value[emp.reputation[looking] < p["validation_threshold"]] = -np.inf
+        best = np.argmax(value, axis=1)
+        rows = np.arange(looking.size)
+        now = np.sqrt(emp.skill[looking, emp.role[looking]] * emp.passion[looking,
+                                                                          emp.role[looking]])
+        now += p["move_to_need"] * np.minimum(load[rows, emp.role[looking]], 3.0)
+        chance = p["role_mobility"] * self.autonomy[emp.team[looking]]
+        ok = ((best != emp.role[looking]) & (value[rows, best] - now > p["fit_gain_threshold"])
+              & (rng.random(looking.size) < chance))
+        move = np.zeros(emp.n, dtype=bool)
+        move[looking[ok]] = True
+        to = np.zeros(emp.n, dtype=np.int64)
+        to[looking[ok]] = best[ok]
+        emp.move_roles(move, to)
+        self.moves = int(ok.sum())

@@ -47,8 +47,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
                    help="override a parameter (repeatable); `aligned params` lists them")
     p.add_argument("--out", metavar="DIR", help="write timeseries.parquet, summary.json and "
-                   "params.json here (default: results/runs/SCENARIO-seedN)")
+                   "params.json here (default: results/runs/SCENARIO-seedN; with --json, "
+                   "files are written only when --out is given)")
     p.add_argument("--json", action="store_true", help="print summary.json instead of a table")
+    p.add_argument("--teams", action="store_true", help="also write teams.parquet: each "
+                   "team's headcount, engagement, trust in its manager, customer "
+                   "satisfaction, exits and quits, week by week")
     p.add_argument("--yes", action="store_true",
                    help=f"run even when --steps is more than {MAX_STEPS:,} weeks")
     p.set_defaults(handler=handle)
@@ -57,7 +61,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def handle(args: argparse.Namespace) -> int:
     """Check the input and the destination, run the scenario and report."""
     from sim import scenario
-    from sim.runner import check_run_folder, run, write_outputs
+    from sim.runner import TEAMS_FILE, check_run_folder, run, write_outputs
 
     if args.steps is not None and args.steps < 1:
         raise InputError(f"--steps {args.steps}: expected an integer ≥ 1")
@@ -70,20 +74,27 @@ def handle(args: argparse.Namespace) -> int:
     overrides = parse_sets(args.sets)
     spec = scenario.load(args.scenario)
     seed = spec.seed if args.seed is None else args.seed
-    out = args.out or f"results/runs/{spec.name}-seed{seed}"
-    if check_run_folder(out, "--out" if args.out else "output folder"):
+    # --json prints the summary for a program to read: files only where --out asks for them
+    out = args.out or (None if args.json else f"results/runs/{spec.name}-seed{seed}")
+    if args.teams and out is None:
+        raise InputError("--teams: writes teams.parquet, so with --json it needs --out DIR")
+    if out is not None and check_run_folder(out, "--out" if args.out else "output folder"):
         print(f"aligned: replacing the earlier run in {out}", file=sys.stderr)
-    result = run(spec, seed=seed, steps=args.steps,
+    result = run(spec, seed=seed, steps=args.steps, teams=args.teams,
                  progress=sys.stderr.isatty() and not args.json, **overrides)
-    try:
-        write_outputs(result, out)
-    except OSError as exc:
-        raise InputError(f"--out {out}: cannot write the run's files ({exc.strerror})") from None
+    if out is not None:
+        try:
+            write_outputs(result, out)
+        except OSError as exc:
+            raise InputError(f"--out {out}: cannot write the run's files ({exc.strerror})"
+                             ) from None
     if args.json:
         print(json.dumps(result.summary, indent=2, allow_nan=False))
         return 0
     print(format_summary(result.summary))
-    print(f"\nwrote {out}/timeseries.parquet, summary.json, params.json")
+    files = "timeseries.parquet, summary.json, params.json" + (
+        f", {TEAMS_FILE}" if args.teams else "")
+    print(f"\nwrote {out}/{files}")
     return 0
 
 

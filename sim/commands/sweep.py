@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 from sim.errors import InputError
@@ -34,6 +35,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--start-method", choices=("fork", "forkserver", "spawn"),
                    help="how the local pool starts workers (default: fork when safe)")
     p.add_argument("--quiet", action="store_true", help="no size line and no progress bar")
+    p.add_argument("--json", action="store_true",
+                   help="print the closing summary as JSON (progress stays on stderr)")
     p.set_defaults(handler=handle)
 
 
@@ -53,8 +56,11 @@ def handle(args: argparse.Namespace) -> int:
             announce=None if args.quiet else lambda line: print(line, file=sys.stderr,
                                                                 flush=True))
     except study.SweepInterrupted as stopped:
-        print(stopped.outcome.summary(), file=sys.stderr)
+        if args.json:
+            print(json.dumps(stopped.outcome.as_dict(), indent=2))
+        else:
+            print(stopped.outcome.summary(), file=sys.stderr)
         print("aligned: interrupted", file=sys.stderr)
         return 130
-    print(outcome.summary())
+    print(json.dumps(outcome.as_dict(), indent=2) if args.json else outcome.summary())
     return outcome.exit_code

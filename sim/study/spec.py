@@ -21,13 +21,14 @@ from typing import Any
 
 from sim import scenario as scenarios
 from sim.errors import InputError
-from sim.files import read_toml
+from sim.files import library_folder, read_toml, search_path
 from sim.incentives import PRESETS
 from sim.measures import DERIVED, REPORTERS, SUMMARY_KEYS
 from sim.params import PARAMS, Param, check_values, suggest
 
-EXPERIMENT_DIR = Path(
-    os.environ.get("ALIGNED_EXPERIMENTS", Path(__file__).parent.parent.parent / "experiments"))
+#: The experiment folder searched first: $ALIGNED_EXPERIMENTS, else the checkout's
+#: experiments/, else the specs inside the installed package (searched after it).
+EXPERIMENT_DIR = library_folder("experiments", "ALIGNED_EXPERIMENTS")
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 STATS = ("final", "last_year", "timeseries")
 ROLES = ("uncertainties", "levers", "constants")
@@ -39,6 +40,9 @@ RANGE_KEYS = ("low", "high", "levels")
 #: Outcomes only the last-year summary has (rates over the last 52 weeks).
 LAST_YEAR_ONLY = DERIVED  # rates over the last year, not weekly measures
 DEFAULT_MORRIS_LEVELS = 4
+#: Between a statistic and its measure in an outcome column (`last_year__profit`): an
+#: identifier, so SQL (DuckDB), polars and R name the column without quoting it.
+OUTCOME_SEPARATOR = "__"
 #: A spec's name names its results folder: letters, digits, _ and -, nothing path-like.
 NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,63}")
 NAME_RULE = ("an identifier: letters, digits, _ and -, starting with a letter or _, at most "
@@ -108,8 +112,8 @@ class Spec:
 
     @property
     def scalar_outcomes(self) -> list[str]:
-        """Columns of the runs table that hold outcomes, e.g. `last_year.trust_peer`."""
-        return [f"{stat}.{measure}" for measure, stats in self.outcomes.items()
+        """Columns of the runs table that hold outcomes, e.g. `last_year__trust_peer`."""
+        return [outcome_column(stat, measure) for measure, stats in self.outcomes.items()
                 for stat in stats if stat != "timeseries"]
 
     @property
@@ -118,9 +122,21 @@ class Spec:
         return [m for m, stats in self.outcomes.items() if "timeseries" in stats]
 
 
+def outcome_column(stat: str, measure: str) -> str:
+    """The runs-table column of a statistic of a measure: `last_year__profit`."""
+    return f"{stat}{OUTCOME_SEPARATOR}{measure}"
+
+
+def split_outcome(column: str) -> tuple[str, str]:
+    """The statistic and the measure of an outcome column ("" and the column for another)."""
+    stat, separator, measure = column.partition(OUTCOME_SEPARATOR)
+    return (stat, measure) if separator and stat in STATS else ("", column)
+
+
 def locate(name_or_path: str | os.PathLike) -> Path:
-    """The file of an experiment given by name (in experiments/) or by path."""
-    return scenarios.locate_toml(name_or_path, EXPERIMENT_DIR, "experiment")
+    """The file of an experiment given by name (in the experiment folders) or by path."""
+    return scenarios.locate_toml(name_or_path, search_path(EXPERIMENT_DIR, "experiments"),
+                                 "experiment")
 
 
 def load_spec(source: str | os.PathLike | dict[str, Any] | Spec) -> Spec:

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from sim.errors import InputError
-from sim.files import atomic_write, package_version, read_toml
+from sim.files import atomic_write, environment, package_version, read_toml
 from sim.study.batch import run_batch
 from sim.study.design import Design, check_size, expand
 from sim.study.executors import make_executor
@@ -89,6 +89,29 @@ class Outcome:
         ok = int((self.runs["status"] == "ok").sum()) if len(self.runs) else 0
         return 0 if self.complete and (ok or not self.total) else 1
 
+    def as_dict(self) -> dict[str, Any]:
+        """The closing summary as plain JSON values (`aligned sweep --json`)."""
+        ok = int((self.runs["status"] == "ok").sum()) if len(self.runs) else 0
+        failed = (self.runs[self.runs["status"] == "failed"] if len(self.runs)
+                  else self.runs.iloc[0:0])
+        files = None
+        if self.out is not None:
+            files = ["runs.parquet", *(["timeseries.parquet"] if self.timeseries is not None
+                                       else []), "sweep.json", "spec.toml"]
+        return {
+            "sweep": self.spec.name, "spec_hash": self.spec.hash, "total": self.total,
+            "ran": self.ran, "skipped": self.skipped, "ok": ok, "failed": self.failed,
+            "not_run": self.total - len(self.runs), "complete": self.complete,
+            "interrupted": self.interrupted, "exit_code": self.exit_code,
+            "executor": self.executor, "workers": self.workers,
+            "wall_s": round(self.wall_s, 3),
+            "model_s_per_run": round(self.model_s / self.ran, 4) if self.ran else None,
+            "error": self.error,
+            "failed_runs": [{"run_id": int(r.run_id), "error": str(r.error)}
+                            for r in failed.itertuples()],
+            "out": str(self.out) if self.out is not None else None, "files": files,
+        }
+
     def summary(self) -> str:
         """The closing lines: runs, failures, time, where the results are."""
         ok = int((self.runs["status"] == "ok").sum()) if len(self.runs) else 0
@@ -156,6 +179,13 @@ def rows(records: list[RunRecord], design: Design, spec: Spec, varied: list[str]
         row.update({name: task.varied[name] for name in varied})
         row.update({"replication": task.replication, "seed": task.seed})
         row.update({c: record.outcomes.get(c, math.nan) for c in outcome_columns})
+        # whether and when the firm failed, for every run (failed_week: -1 when it did not,
+        # a whole number in every engine's table)
+        failed = record.outcomes.get("failed")
+        row["failed"] = bool(failed) if failed is not None else None
+        week = record.outcomes.get("failed_week")
+        row["failed_week"] = int(week) if week is not None else (-1 if failed is not None
+                                                                   else None)
         row.update({"status": record.status, "error": record.error,
                     "elapsed_s": record.elapsed_s, "cpu_s": record.cpu_s})
         table.append(row)
@@ -167,13 +197,17 @@ def rows(records: list[RunRecord], design: Design, spec: Spec, varied: list[str]
     runs = pd.DataFrame.from_records(table)
     runs["seed"] = runs["seed"].astype("int64")
     runs["error"] = runs["error"].astype("string")
+    # nullable: a run that raised says nothing of whether the firm failed
+    runs["failed"] = runs["failed"].astype("boolean")
+    runs["failed_week"] = runs["failed_week"].astype("Int64")
     return runs, (pd.concat(series, ignore_index=True) if series else None)
 
 
 def empty_runs(spec: Spec, varied: list[str]) -> pd.DataFrame:
     """A runs table with no rows and the sweep's columns."""
     columns = ["run_id", "point", *(["policy"] if spec.policies else []), *varied,
-               "replication", "seed", *spec.scalar_outcomes, *RESULT_COLUMNS]
+               "replication", "seed", *spec.scalar_outcomes, "failed", "failed_week",
+               *RESULT_COLUMNS]
     return pd.DataFrame(columns=columns)
 
 
@@ -274,7 +308,7 @@ def run(spec: SpecSource, **options: Any) -> pd.DataFrame:
     """Run a sweep and return its runs table (one row per run); see `execute` for options.
 
     >>> runs = run("scheme_comparison", out="results/scheme_comparison")  # doctest: +SKIP
-    >>> runs.groupby("policy")["last_year.trust_customer_firm"].mean()
+    >>> runs.groupby("policy")["last_year__trust_customer_firm"].mean()
     """
     return execute(spec, **options).runs
 
@@ -344,6 +378,7 @@ def _metadata(spec: Spec, manifest: dict[str, Any], started_at: str, complete: b
     return {
         "name": spec.name, "title": spec.title, "spec_hash": spec.hash,
         "spec": spec.data, "version": package_version(), "model": model_fingerprint(),
+        "environment": environment(),
         "started": manifest.get("started", started_at),
         "sessions": [*manifest.get("sessions", []),
                      {"started": started_at, "finished": _now(), "executor": executor,

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from sim.files import package_version
-from sim.study.spec import event_identity
+from sim.study.spec import event_identity, outcome_column
 from sim.study.workers import limit_threads
 
 #: Test hook: comma-separated run ids whose run raises on purpose (read by the parent).
@@ -90,12 +90,12 @@ def perform(task: RunTask) -> RunRecord:
             raise RuntimeError(f"failure requested by {FAIL_ENV} for run {task.run_id}")
         extra = {"events": task.events} if task.events else {}
         _, frame = simulate(dict(task.params), task.seed, task.steps, **extra)
-        summary = summarize(frame, "sweep", task.seed)
+        summary = summarize(frame, "sweep", task.seed, dict(task.params))
         record.outcomes["failed"] = summary["failed"]  # every run says whether the firm failed
         record.outcomes["failed_week"] = summary["failed_week"]
         for measure, stats in task.outcomes.items():
             for stat in stats:
-                record.outcomes[f"{stat}.{measure}"] = summary[stat][measure]
+                record.outcomes[outcome_column(stat, measure)] = summary[stat][measure]
         if task.series is None or task.series:
             every = task.record_every
             kept = frame.iloc[every - 1::every]

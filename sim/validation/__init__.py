@@ -23,6 +23,19 @@ __all__ = ["VALIDATIONS", "Check", "Settings", "Validation", "run"]
 
 
 def run(names: list[str] | None = None, settings: Settings | None = None) -> list[Validation]:
-    """Run the named validations (all when none are named)."""
+    """Run the named validations (all when none are named); with `settings.progress`, a
+    progress bar on stderr advances by validation and names the one running."""
+    import sys
+
+    from tqdm import tqdm
+
     settings = settings or Settings()
-    return [VALIDATIONS[name](settings) for name in (names or list(VALIDATIONS))]
+    chosen = names or list(VALIDATIONS)
+    results = []
+    with tqdm(total=len(chosen), unit="validation", file=sys.stderr, leave=False,
+              disable=not settings.progress) as bar:
+        for name in chosen:
+            bar.set_description(name)
+            results.append(VALIDATIONS[name](settings))
+            bar.update()
+    return results

@@ -62,6 +62,9 @@ LIMIT = {
     "word_of_mouth": 0.0, "case_rate": 5.0, "cost_cutting": 0.0, "profit_share_rate": 0.0,
     "employee_equity_share": 0.0, "help_strength": 0.0, "staffing": False,
     "insolvency": False, "spinup_weeks": 0, "process_error_effect": 0.0,
+    "outside_offers": False, "projects": False, "status_hours": 0.0, "control_distrust": 0.0,
+    "alongside_capacity": 0.0, "blocker_removal": 0.0, "endorsement_noise": 0.0,
+    "endorsement_halo": 0.0, "endorsement_homophily": 0.0,
     "process_misfit_overhead": 0.0, "process_aging": 0.0,
     "employee_scheme": "custom", "manager_scheme": "custom",
     **{f"emp_w_{m}": 0.0 for m in MEASURES}, "emp_w_throughput": 1.0,
@@ -129,8 +132,9 @@ def validate(settings: Settings) -> Validation:
                      "model_other": float(np.delete(effort, [SPEED, CARE], axis=1).max())})
     out.tables["table"] = rows
     out.notes["table"] = (
-        "Limit case (τ = 0.005, λ = 1, no intrinsic motivation, norms, cooperation, credit or "
-        "overhead); people start with every learned return at 0. Task 1 is speed, paid "
+        "Limit case (τ = 0.005, λ = 1, no intrinsic motivation, norms, cooperation, credit, "
+        "overhead, projects, outside offers, manager style effects or endorsement error); "
+        "people start with every learned return at 0. Task 1 is speed, paid "
         "through the throughput bonus pool β; task 2 is care, unmeasured. weeks: weeks until "
         "no effort moved by 1e-7 over 50 weeks (at most 5,000); formula_e / model_e: mean "
         "effort at the closed form e_i = κ_i √(β/(c·mean κ²)) and learned; gap_e: the "
