@@ -9,11 +9,16 @@ while playing in a real browser.
    view update, as the page reports it), the Step round trip seen by the browser, and Play at
    10 and 52 weeks per second: weeks per second counted on the page and the server's model
    and view times per frame. Needs /usr/bin/chromium.
+3. With --seeds N: in Chromium, Run seeds on efficiency_kpi against balanced_scorecard (ten
+   years each, the page's batch: every core but one): how long Step and Pause take to answer
+   while the seeds run, and how long the N seeds × 2 scenarios take. The load average is
+   printed with it: the machine should be quiet.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import statistics
 import tempfile
@@ -56,7 +61,8 @@ def in_process(steps: int = 150) -> None:
 def _ms(values: list[float]) -> str:
     values = sorted(values)
     p95 = values[int(0.95 * (len(values) - 1))]
-    return f"{1000 * statistics.mean(values):5.1f} (p95 {1000 * p95:5.1f})"
+    return (f"{1000 * statistics.mean(values):5.1f} (p95 {1000 * p95:5.1f}, "
+            f"max {1000 * values[-1]:5.1f})")
 
 
 def in_browser(seconds: float) -> None:
@@ -115,11 +121,86 @@ def _week(page) -> int:
     return int(page.inner_text(".aligned-week").split()[1])
 
 
+def while_seeds(seeds: int) -> None:
+    """Step and Pause while a batch of seeds runs, and the batch's own time."""
+    from playwright.sync_api import sync_playwright
+
+    from sim.study.workers import background_workers
+    from sim.viz.server import running
+
+    log = Path(tempfile.mkdtemp()) / "server.log"
+    query = f"?scenario=efficiency_kpi&compare=balanced_scorecard&seeds={seeds}"
+    with running(log) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(base + "/" + query)
+        page.wait_for_function("() => [...document.querySelectorAll('.aligned-charts "
+                               ".js-plotly-plot')].filter(p => p._fullLayout).length == 9",
+                               timeout=60_000)
+        print(f"\nwhile {seeds} seeds × 2 scenarios × 520 weeks run (efficiency_kpi vs "
+              f"balanced_scorecard, {background_workers()} batch worker(s)); load average "
+              f"before: {_load()}")
+        for when in ("before the seeds", "while the seeds run"):
+            if when != "before the seeds":
+                t0 = time.perf_counter()
+                page.get_by_role("button", name="Run seeds", exact=True).click()
+                page.wait_for_selector(".aligned-seed-progress[data-state=running]",
+                                       timeout=60_000)
+                started = time.perf_counter() - t0
+            server, trips, pauses = _step_and_pause(page)
+            print(f"  {when}:")
+            print(f"    Step, server (model + view update) ms: {_ms(server)}")
+            print(f"    Step, click to new week on the page ms: {_ms(trips)}")
+            print(f"    Pause, click to Play again on the page ms: {_ms(pauses)}")
+        during = page.inner_text(".aligned-seed-progress-text")
+        page.wait_for_selector(".aligned-seed-progress[data-state=done]", timeout=1_800_000)
+        total = time.perf_counter() - t0
+        print(f"  progress when the steps were done: {during}")
+        print(f"  batch: {page.inner_text('.aligned-seed-progress-text')} (page's own count); "
+              f"click to results {total:.0f} s, of which {started:.1f} s to start the workers; "
+              f"load average after: {_load()}")
+        browser.close()
+
+
+def _step_and_pause(page, steps: int = 10, pauses: int = 5
+                    ) -> tuple[list[float], list[float], list[float]]:
+    """Step `steps` times and Play then Pause `pauses` times: the server's time per Step,
+    the click-to-new-week times and the click-to-Play-again times, in seconds."""
+    server, trips, answers = [], [], []
+    for _ in range(steps):
+        week = _week(page)
+        t1 = time.perf_counter()
+        page.get_by_role("button", name="Step", exact=True).click()
+        page.wait_for_function(f"() => document.querySelector('.aligned-week').innerText"
+                               f" == 'week {week + 1}'")
+        trips.append(time.perf_counter() - t1)
+        text = page.inner_text(".aligned-step-timing")
+        model, view = (float(v) for v in re.findall(r"(\d+) ms", text))
+        server.append((model + view) / 1000)
+    for _ in range(pauses):
+        page.get_by_role("button", name="Play", exact=True).click()
+        time.sleep(1.5)
+        t1 = time.perf_counter()
+        page.get_by_role("button", name="Pause", exact=True).click()
+        page.get_by_role("button", name="Play", exact=True).wait_for()
+        answers.append(time.perf_counter() - t1)
+    return server, trips, answers
+
+
+def _load() -> str:
+    return " ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="play time per measure")
     parser.add_argument("--no-browser", action="store_true", help="in-process timings only")
+    parser.add_argument("--seeds", type=int, metavar="N",
+                        help="only: Step and Pause while N seeds × 2 scenarios run, and their time")
     args = parser.parse_args()
+    if args.seeds:
+        while_seeds(args.seeds)
+        return
     in_process()
     if not args.no_browser:
         in_browser(args.seconds)

@@ -19,8 +19,8 @@ from collections.abc import Iterator
 from sim.errors import InputError, Terminated
 
 #: Subcommand modules, in the order `aligned --help` lists them.
-COMMANDS = ("run", "viz", "scenarios", "lesson", "claims", "params", "measures", "sweep",
-            "report", "validate", "bench")
+COMMANDS = ("run", "viz", "scenarios", "lesson", "claims", "compare", "params", "measures",
+            "sweep", "report", "validate", "bench")
 
 
 def build_parser() -> argparse.ArgumentParser:

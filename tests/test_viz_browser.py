@@ -9,7 +9,9 @@ and seed.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import json
 import os
 import re
 import time
@@ -82,6 +84,14 @@ def page(context, server, request):
     """A fresh tab (its own session) on the visualizer, offline; no console errors allowed,
     no server tracebacks either."""
     base, log = server
+    with open_tab(context, base, log, request.node.name) as tab:
+        yield tab
+
+
+@contextlib.contextmanager
+def open_tab(context, base: str, log: Path, test: str, query: str = ""):
+    """A tab on the page at `base` (with a query), offline; on leaving, no console error,
+    no request elsewhere and no server traceback may have happened."""
     logged = log.stat().st_size
     tab = context.new_page()
     errors: list[str] = []
@@ -95,12 +105,12 @@ def page(context, server, request):
 
     # only requests that do not go to our server reach Python (a regex is matched in the driver)
     tab.route(re.compile(f"^(?!{re.escape(base)}/)"), block)
-    tab.goto(base + "/")
+    tab.goto(base + "/" + (f"?{query}" if query else ""))
     tab.wait_for_function(
         "() => [...document.querySelectorAll('.aligned-charts .js-plotly-plot')]"
         f".filter(plot => plot._fullLayout).length == {len(charts.CHARTS)}",
         timeout=LOAD_TIMEOUT_MS)
-    tab.shot = lambda state: _shot(tab, request.node.name, state)
+    tab.shot = lambda state: _shot(tab, test, state)
     yield tab
     tab.close()
     assert errors == [], errors
@@ -209,6 +219,7 @@ def test_changing_a_control_and_stepping_ten_times_changes_the_charts(page):
     """Moving the throughput weight and stepping ten weeks gives the effort split of a firm
     run with that weight, and not the one of the unchanged firm."""
     slider = control(page, "emp_w_throughput").locator(".v-slider")
+    slider.scroll_into_view_if_needed()
     box = slider.bounding_box()
     page.mouse.click(box["x"] + 0.9 * box["width"], box["y"] + box["height"] / 2)
     value_text = control(page, "emp_w_throughput").locator(".aligned-param-value")
@@ -505,3 +516,244 @@ def test_closed_pages_give_their_memory_back(browser, tmp_path):
           f"{PAGES_AFTER_WARMUP} more pages")
     assert after - warm < MEMORY_BOUND_MB, (warm, after)
     assert "Traceback" not in log.read_text()
+
+
+# --- from one seed to a decision -----------------------------------------------------------------
+TINY_SCENARIO = """name = "tiny_firm"
+title = "A tiny firm on the efficiency KPI"
+extends = "efficiency_kpi"
+steps = 30
+[narrative]
+what_it_is = "The efficiency KPI in a firm small enough for a quick look."
+[params]
+n_employees = 16
+n_customers = 160
+market_size = 240
+n_shareholders = 3
+spinup_weeks = 0
+[[events]]
+week = 12
+set = { employee_scheme = "balanced_scorecard", manager_scheme = "balanced_scorecard" }
+label = "leave the KPI"
+"""
+BAND_VIEW = ".aligned-band-charts .js-plotly-plot"
+
+
+@pytest.fixture(scope="module")
+def tiny_server(tmp_path_factory, browser):
+    """`aligned viz tiny.toml`: a 16-person firm, 30 weeks, one event; one batch worker."""
+    folder = tmp_path_factory.mktemp("tiny")
+    (folder / "tiny.toml").write_text(TINY_SCENARIO)
+    log = folder / "server.log"
+    with running(log, scenario=str(folder / "tiny.toml"), env={"ALIGNED_WORKERS": "1"}) as base:
+        yield base, log, folder / "tiny.toml"
+
+
+def layout_of(tab, css: str, index: int = 0) -> dict:
+    """The shapes and annotations plotly.js holds for one chart."""
+    return tab.evaluate(
+        "([css, i]) => { const l = document.querySelectorAll(css)[i].layout;"
+        " return {shapes: (l.shapes || []).map(s => s.x0),"
+        " notes: (l.annotations || []).map(a => a.text)}; }", [css, index])
+
+
+def table_rows(tab, css: str) -> list[list[str]]:
+    """The cells of a table, row by row."""
+    return [[cell.strip() for cell in line.split("\t")]
+            for line in tab.inner_text(f"{css} table").splitlines()]
+
+
+def test_run_seeds_draws_bands_and_a_table_with_intervals(context, tiny_server, tmp_path):
+    """Run seeds in compare mode: a progress bar while the live run still steps, then each
+    run set's median with its 50% and 90% bands, and the B − A table with the median paired
+    difference, its 90% interval and the share of seeds in which B does better, as computed
+    here from the same set-up; the report for the board downloads as one page."""
+    from sim import paired
+    from sim.viz import setup
+
+    base, log, path = tiny_server
+    query = "compare_scheme=shared_value&seeds=6"
+    with open_tab(context, base, log, "run_seeds", query) as tab:
+        assert tab.input_value(".aligned-seed-count input") == "6"
+        click_button(tab, "Run seeds")
+        tab.wait_for_selector(".aligned-seed-progress", timeout=30_000)
+        click_button(tab, "Step")  # the live run answers while the seeds run
+        wait_week(tab, 1)
+        tab.wait_for_selector(".aligned-seed-table table", timeout=180_000)
+        tab.wait_for_function(f"() => [...document.querySelectorAll('{BAND_VIEW}')]"
+                              ".filter(p => p.data && p.data.length).length == "
+                              f"{len(charts.CHARTS)}", timeout=30_000)
+        tab.shot("seeds")
+        rows = table_rows(tab, ".aligned-seed-table")
+        assert rows[0][3:6] == ["B − A (median)", "90% interval", "B better in"]
+        trust = next(r for r in rows if r[0] == "trust customer → firm")
+        assert " … " in trust[4] and trust[5].endswith("%")
+        assert trust[6] in ("B better", "A better", "not robust")
+        traces = tab.evaluate(f"() => document.querySelectorAll('{BAND_VIEW}')"
+                              f"[{CHART_INDEX['trust']}].data.map(t => [t.fill || '', "
+                              "t.line && t.line.dash])")
+        series = len(charts.CHARTS_BY_KEY["trust"].series)
+        assert len(traces) == series * 2 * 3  # per series and run set: two bands, a median
+        assert traces[:6] == [["toself", None], ["toself", None], ["", "solid"],
+                              ["toself", None], ["toself", None], ["", "dash"]]
+        assert layout_of(tab, BAND_VIEW)["notes"] == ["leave the KPI"]
+        with tab.expect_download(timeout=60_000) as download:
+            tab.get_by_text("Report for the board (HTML)").click()
+        report = tmp_path / download.value.suggested_filename
+        download.value.save_as(report)
+
+    session = Session(str(path))  # as the server opened it
+    setup.open_link(session, query)
+    plan = setup.run_sets(session, 6).plan()
+    assert plan.seeds == tuple(range(1, 7)) and plan.steps == 30
+    results = paired.run(plan, charts.CHART_MEASURES, workers=1)
+    row = next(r for r in paired.paired_rows(results) if r.measure == "trust_customer_firm")
+    low, high = trust[4].split(" … ")
+    assert float(trust[3]) == pytest.approx(row.diff, abs=6e-4)
+    assert float(low) == pytest.approx(row.low, abs=6e-4)
+    assert float(high) == pytest.approx(row.high, abs=6e-4)
+    assert trust[5] == f"{row.b_better:.0%}"
+    text = report.read_text()
+    assert "aligned compare tiny_firm_saved.toml" in text and "leave the KPI" in text
+    assert "90% interval" in text and "The efficiency KPI in a firm small enough" in text
+
+
+def test_cancel_stops_the_seeds(context, tiny_server):
+    """Cancel ends a batch of seeds at once; nothing of it is shown."""
+    base, log, _ = tiny_server
+    with open_tab(context, base, log, "cancel_seeds", "seeds=100") as tab:
+        click_button(tab, "Run seeds")
+        tab.wait_for_selector(".aligned-seed-progress", timeout=30_000)
+        click_button(tab, "Cancel")
+        tab.wait_for_selector(".aligned-seed-progress[data-state=cancelled]", timeout=15_000)
+        assert "cancelled after" in tab.inner_text(".aligned-seed-progress")
+        tab.get_by_role("button", name="Run seeds", exact=True).wait_for()
+        assert tab.locator(".aligned-seed-table table").count() == 0
+
+
+def test_save_as_scenario_gives_a_file_aligned_run_runs_and_the_page_opens(page, tmp_path):
+    """A changed parameter and an event saved as a scenario: `aligned run FILE` accepts the
+    download unchanged, and opening it on the page brings the set-up back."""
+    from sim.cli import main
+
+    pick(page, ".aligned-scenario-select", "efficiency_kpi")
+    page.get_by_text(scenarios.load("efficiency_kpi").title).first.wait_for()
+    pick(page, ".aligned-group", controls.group_title("managers"))
+    slider = control(page, "meeting_hours").locator(".v-slider")
+    slider.scroll_into_view_if_needed()
+    box = slider.bounding_box()
+    page.mouse.click(box["x"] + 0.1 * box["width"], box["y"] + box["height"] / 2)
+    page.wait_for_function("() => document.location.search.includes('meeting_hours=')")
+    with page.expect_download(timeout=60_000) as download:
+        click_button(page, "Save as scenario")
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    assert path.name == "efficiency_kpi_saved.toml"
+    saved = scenarios.load(path)
+    hours = saved.own_params["meeting_hours"]
+    assert saved.extends == "efficiency_kpi" and list(saved.own_params) == ["meeting_hours"]
+    out = tmp_path / "run"
+    assert main(["run", str(path), "--steps", "2", "--out", str(out)]) == 0
+    assert json.loads((out / "params.json").read_text())["params"]["meeting_hours"] == hours
+
+    pick(page, ".aligned-scenario-select", "baseline")
+    page.set_input_files(".aligned-upload-input", files=[str(path)])
+    page.get_by_text(saved.title).first.wait_for(timeout=30_000)
+    pick(page, ".aligned-group", controls.group_title("managers"))
+    shown = control(page, "meeting_hours").locator(".aligned-param-value").inner_text()
+    assert float(shown.split()[0]) == pytest.approx(hours, rel=1e-3)
+    page.shot("reopened")
+
+
+def test_a_bad_scenario_file_shows_the_command_lines_error(page, tmp_path, capsys):
+    """Opening a file with a value out of range shows on the page the line `aligned run`
+    prints for the same file, and the page keeps its scenario."""
+    from sim.cli import main
+
+    text = 'name = "too_many_meetings"\nextends = "baseline"\n[params]\nmeeting_hours = 99\n'
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text)
+    assert main(["run", str(bad), "--out", str(tmp_path / "o")]) == 2
+    cli = capsys.readouterr().err.strip()
+    assert cli.startswith(f"aligned: error: {bad} [params]: ")
+    page.set_input_files(".aligned-upload-input", files=[
+        {"name": "bad.toml", "mimeType": "text/plain", "buffer": text.encode()}])
+    message = page.locator(".aligned-message")
+    message.wait_for(timeout=30_000)
+    shown = message.inner_text().strip()
+    assert shown == "uploaded file bad.toml" + cli.removeprefix(f"aligned: error: {bad}")
+    assert page.inner_text(".aligned-status").endswith("baseline")
+    page.shot("bad-file")
+
+
+def test_a_link_opens_with_the_controls_showing_its_set_up(context, server):
+    """A link with a scenario, a parameter, a seed, a comparison and a bad value: the
+    controls show the link's values, the bad one is reported, and the address is the
+    set-up's own."""
+    base, log = server
+    query = ("scenario=efficiency_kpi&meeting_hours=4&seed=3&compare_scheme=shared_value"
+             "&autonomy=7")
+    with open_tab(context, base, log, "link", query) as tab:
+        assert tab.inner_text(".aligned-scenario-select .v-select__selection") == "efficiency_kpi"
+        assert tab.input_value(".aligned-seed input") == "3"
+        assert "B · shared_value scheme" in tab.inner_text(".aligned-status")
+        pick(tab, ".aligned-group", controls.group_title("managers"))
+        shown = control(tab, "meeting_hours").locator(".aligned-param-value").inner_text()
+        assert shown.split()[0] == "4"
+        message = tab.inner_text(".aligned-message")
+        assert "address: autonomy = 7.0 is not allowed" in message and "ignored" in message
+        assert tab.evaluate("document.location.search") == (
+            "?scenario=efficiency_kpi&seed=3&meeting_hours=4&compare_scheme=shared_value")
+        assert tab.input_value(".aligned-link").endswith(
+            "/?scenario=efficiency_kpi&seed=3&meeting_hours=4&compare_scheme=shared_value")
+        tab.shot("link")
+
+
+def test_events_are_edited_on_the_timeline_and_marked_on_the_charts(page):
+    """Add an event in the sidebar: a dotted line with its label on every chart and the event
+    in the address; edit its week and the line moves; remove it and the line goes."""
+    click_button(page, "Add event")
+    page.fill(".aligned-event-week input", "26")
+    page.fill(".aligned-event-label input", "more meetings")
+    page.click(".aligned-event-param-0 input")
+    page.keyboard.type("meeting_hou")
+    page.get_by_role("option", name="meeting_hours", exact=True).click()
+    page.fill(".aligned-event-value-0 input", "20")
+    click_button(page, "Save event")
+    page.get_by_text("week 26: meeting_hours = 20 (more meetings)").wait_for(timeout=30_000)
+    page.wait_for_function("() => document.querySelector('.aligned-charts .js-plotly-plot')"
+                           ".layout.shapes && document.querySelector('.aligned-charts "
+                           ".js-plotly-plot').layout.shapes.length == 1")
+    for i in range(len(charts.CHARTS)):
+        marks = layout_of(page, ".aligned-charts .js-plotly-plot", i)
+        assert marks == {"shapes": [0.5], "notes": ["more meetings"]}
+    assert "week26.meeting_hours=20" in page.evaluate("document.location.search")
+    page.shot("event")
+    page.locator(".aligned-event-edit").click()
+    page.fill(".aligned-event-week input", "52")
+    click_button(page, "Save event")
+    page.get_by_text("week 52: meeting_hours = 20 (more meetings)").wait_for(timeout=30_000)
+    page.wait_for_function("() => document.querySelector('.aligned-charts .js-plotly-plot')"
+                           ".layout.shapes[0].x0 == 1")
+    page.locator(".aligned-event-remove").click()
+    page.get_by_text("No events: the parameters hold for the whole run.").wait_for()
+    page.wait_for_function("() => (document.querySelector('.aligned-charts .js-plotly-plot')"
+                           ".layout.shapes || []).length == 0")
+
+
+def test_the_address_drops_the_access_token(browser, guarded_server):
+    """Opened with its token, the page's address and its link to share hold the set-up and
+    not the token; the page reloads from that address (the browser keeps the token)."""
+    profile = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        tab = profile.new_page()
+        tab.goto(f"{guarded_server}/?token={TOKEN}&scenario=efficiency_kpi&seed=4")
+        tab.wait_for_selector(".aligned-link", timeout=LOAD_TIMEOUT_MS)
+        tab.wait_for_function("() => !document.location.search.includes('token')")
+        assert tab.evaluate("document.location.search") == "?scenario=efficiency_kpi&seed=4"
+        assert TOKEN not in tab.input_value(".aligned-link")
+        tab.reload()
+        tab.wait_for_selector(".aligned-week", timeout=LOAD_TIMEOUT_MS)
+        assert "seed 4 · efficiency_kpi" in tab.inner_text(".aligned-status")
+    finally:
+        profile.close()

@@ -13,7 +13,8 @@
     cache.py      runs kept by identity for claims and lessons (resumable)
 
 Sweeps (`sim.sweep`), claims and lessons (`sim.claims.run_many`), the calibration check
-(`sim.validation.calibration`) and the scans of experiments/ all run here.
+(`sim.validation.calibration`), many seeds of a set-up (`sim.paired`: `aligned compare` and
+the visualizer's Run seeds) and the scans of experiments/ all run here.
 """
 
 from sim.study.design import Design, count_runs, expand, run_seeds, sample_design, size

@@ -2,20 +2,22 @@
 finish, handed to whoever keeps them (a results folder, or memory), with a progress bar.
 
 Ctrl-C and SIGTERM stop a batch the same way: the records already handed over are kept,
-the workers are stopped, and the batch reports itself interrupted. A run whose worker died
-twice comes back as a failed record; an executor that fails leaves its unfinished runs
-not run (never failed).
+the workers are stopped, and the batch reports itself interrupted; so does a `stop` event
+set from another thread (a page's Cancel), within a fraction of a second. A run whose
+worker died twice comes back as a failed record; an executor that fails leaves its
+unfinished runs not run (never failed).
 """
 
 from __future__ import annotations
 
 import contextlib
 import signal
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sim.study.executors import Died, ExecutorError, progress_bar
+from sim.study.executors import Cancelled, Died, ExecutorError, progress_bar
 from sim.study.task import RunRecord, RunTask, failed, perform
 
 
@@ -40,9 +42,11 @@ class BatchStats:
 
 
 def run_batch(tasks: list[RunTask], executor: Any, keep: Callable[[list[RunRecord]], None],
-              progress: bool = False, desc: str = "runs") -> BatchStats:
+              progress: bool = False, desc: str = "runs",
+              stop: threading.Event | None = None) -> BatchStats:
     """Run the tasks on the executor and hand each batch of records to `keep` as it
-    finishes; returns the counts (interrupted or stopped by an executor error included)."""
+    finishes; returns the counts (interrupted — by Ctrl-C, SIGTERM or `stop` — or stopped
+    by an executor error included)."""
     stats = BatchStats()
     if not tasks:
         return stats
@@ -50,7 +54,7 @@ def run_batch(tasks: list[RunTask], executor: Any, keep: Callable[[list[RunRecor
     previous = _terminate_as_interrupt()
     batches = None
     try:
-        batches = executor.map(perform, tasks)
+        batches = executor.map(perform, tasks, stop=stop)
         for batch in batches:
             records = [result if isinstance(result, RunRecord) else
                        failed(tasks[index], result.error if isinstance(result, Died)
@@ -62,7 +66,7 @@ def run_batch(tasks: list[RunTask], executor: Any, keep: Callable[[list[RunRecor
                 bar.update(len(records))
                 if stats.failed:
                     bar.set_postfix(failed=stats.failed, refresh=False)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Cancelled):
         stats.interrupted = True
     except ExecutorError as exc:
         stats.error = str(exc)

@@ -11,7 +11,8 @@
 
 An executor's `map(fn, items)` yields batches of `(index, result)` as items finish, in
 any order; results do not depend on the executor or the number of workers, because every
-item carries its own seed.
+item carries its own seed. Given a `stop` event, `map` raises `Cancelled` soon after it is
+set (from another thread: a page's Cancel button) and stops its workers.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import logging
 import multiprocessing
 import os
 import sys
+import threading
 import uuid
 import warnings
 from collections.abc import Callable, Iterable, Iterator
@@ -41,6 +43,8 @@ DIED_ERROR = ("WorkerDied: the worker process died running this run, twice (kill
               "memory)")
 #: States of an item in the shared table the workers write: queued, running, finished.
 QUEUED, RUNNING, FINISHED = 0, 1, 2
+#: How often a batch that can be stopped looks at its `stop` event while runs go on.
+STOP_POLL_SECONDS = 0.2
 
 Batches = Iterator[list[tuple[int, Any]]]
 
@@ -50,6 +54,11 @@ class Died:
     """The result of an item whose worker process died running it, twice."""
 
     error: str
+
+
+class Cancelled(Exception):
+    """The batch was asked to stop (its `stop` event was set); its workers are stopped and
+    the items it had not finished have not run."""
 
 
 class ExecutorError(RuntimeError):
@@ -101,8 +110,10 @@ class LocalExecutor:
         self.workers = default_workers(workers)
         self.start_method = start_method or default_start_method()
 
-    def map(self, fn: Callable[[Any], Any], items: list[Any]) -> Batches:
-        """Run `fn` on every item; yield `(index, result)` batches as they finish."""
+    def map(self, fn: Callable[[Any], Any], items: list[Any],
+            stop: threading.Event | None = None) -> Batches:
+        """Run `fn` on every item; yield `(index, result)` batches as they finish (raise
+        `Cancelled` once `stop` is set)."""
         context = multiprocessing.get_context(self.start_method)
         if self.start_method == "forkserver":
             context.set_forkserver_preload(PRELOAD)
@@ -112,10 +123,10 @@ class LocalExecutor:
         while todo:
             before = self._finished
             suspects, rest = yield from self._round(fn, items, todo, self.workers, context,
-                                                    state)
+                                                    state, stop)
             for index in suspects:  # each alone, so that a death is its own
                 again, unstarted = yield from self._round(fn, items, [index], 1, context,
-                                                          state)
+                                                          state, stop)
                 if again:
                     self._finished += 1
                     yield [(index, Died(DIED_ERROR))]
@@ -128,10 +139,12 @@ class LocalExecutor:
     _finished = 0
 
     def _round(self, fn: Callable[[Any], Any], items: list[Any], indices: list[int],
-               workers: int, context: Any, state: Any
+               workers: int, context: Any, state: Any, stop: threading.Event | None = None
                ) -> Iterator[list[tuple[int, Any]]]:
         """One pool over `indices`; returns (items that were running when a worker died,
         items that had not started or whose result was lost) — both empty if none died."""
+        if stop is not None and stop.is_set():
+            raise Cancelled
         for index in indices:
             state[index] = QUEUED
         parent = os.getpid() if self.start_method == "fork" else None
@@ -148,7 +161,10 @@ class LocalExecutor:
                                         DeprecationWarning)
                 pending = {pool.submit(_tracked, fn, i, items[i]): i for i in indices}
             while pending and not lost:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                done, _ = wait(pending, timeout=None if stop is None else STOP_POLL_SECONDS,
+                               return_when=FIRST_COMPLETED)
+                if stop is not None and stop.is_set():
+                    raise Cancelled  # the pool is stopped on the way out
                 batch = []
                 for future in done:
                     index = pending.pop(future)
@@ -288,8 +304,10 @@ class DaskExecutor:
         self.workers = len(client.scheduler_info(n_workers=-1)["workers"]) or default_workers(
             workers)
 
-    def map(self, fn: Callable[[Any], Any], items: list[Any]) -> Batches:
-        """Run `fn` on every item; yield `(index, result)` batches as they finish."""
+    def map(self, fn: Callable[[Any], Any], items: list[Any],
+            stop: threading.Event | None = None) -> Batches:
+        """Run `fn` on every item; yield `(index, result)` batches as they finish (raise
+        `Cancelled` at the first batch after `stop` is set)."""
         from distributed import as_completed
         from distributed.scheduler import KilledWorker
 
@@ -310,6 +328,8 @@ class DaskExecutor:
                                                 f"{type(error).__name__}: {error}")
                         batch.append((index[future.key], Died(DIED_ERROR)))
                     future.release()
+                if stop is not None and stop.is_set():
+                    raise Cancelled
                 yield batch
         finally:
             with contextlib.suppress(Exception):

@@ -1,4 +1,5 @@
-"""The worker policy, one for every executor: how many workers, one BLAS/OpenMP thread
+"""The worker policy, one for every executor: how many workers (a command: every core; a
+batch started from the visualizer: every core but one), one BLAS/OpenMP thread
 each, and how a worker process starts (it dies with its parent and leaves Ctrl-C to it).
 
 This module imports nothing heavy: every worker process, and every run, goes through it.
@@ -41,6 +42,15 @@ def default_workers(workers: int | None = None) -> int:
             raise InputError(f"{WORKERS_ENV}={text}: expected an integer ≥ 1")
         return value
     return available_cores()
+
+
+def background_workers() -> int:
+    """Workers of a batch started from the visualizer, which shares the machine with the
+    page it serves (its live run, its redraws): ALIGNED_WORKERS if set, else every core but
+    one, at least one."""
+    if os.environ.get(WORKERS_ENV, "").strip():
+        return default_workers()
+    return max(available_cores() - 1, 1)
 
 
 _THREADS_LIMITED = False

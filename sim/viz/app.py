@@ -8,6 +8,13 @@ still a Mesa model and its measures come from its Mesa `DataCollector`.
 Each browser tab gets its own `Viewer` (its session, its widgets and its player). The
 charts and the firm picture are plotly widgets made once per tab and updated in place;
 only the view on screen is redrawn while playing.
+
+Beside the live run, a page runs its set-up over many seeds in the background
+(`sim.viz.seeds`) and shows medians and bands (the Seeds view), edits the timeline of
+events, saves the set-up as a scenario file and keeps it in its address (`sim.viz.setup`),
+and exports the many-seed comparison as the report for the board (`sim.viz.board`).
+The calibration's posterior (parameter uncertainty beside luck) is not offered yet: there
+is no posterior file to draw parameters from.
 """
 
 from __future__ import annotations
@@ -16,22 +23,35 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import reacton.ipyvuetify as rv
 import solara
 
+from sim.clock import WEEKS_PER_YEAR
 from sim.errors import InputError
-from sim.params import GROUPS, SCHEME_NAMES
-from sim.viz import charts, controls, export, network, panels
+from sim.measures import MEASURES
+from sim.params import GROUPS, PARAMS, SCHEME_NAMES, SIZE_PARAMS
+from sim.scenario import Event
+from sim.viz import board, charts, controls, export, network, panels, setup
 from sim.viz.frames import FrameSignal
 from sim.viz.player import DEFAULT_SPEED, SPEEDS, Player
-from sim.viz.session import DEFAULT_SCENARIO, MAX_PAGE_WEEKS, Comparison, Session, page_limit_text
+from sim.viz.seeds import DONE, SeedJob
+from sim.viz.session import (
+    DEFAULT_PAGE_SEEDS,
+    DEFAULT_SCENARIO,
+    MAX_PAGE_SEEDS,
+    MAX_PAGE_WEEKS,
+    MIN_PAGE_SEEDS,
+    Comparison,
+    Session,
+    page_limit_text,
+)
 from sim.viz.upload import ScenarioUpload
 
 SCENARIO_ENV = "ALIGNED_VIZ_SCENARIO"  # the scenario a new tab opens (set by `aligned viz`)
-VIEWS = ("Charts", "Firm", "Story", "Export")
+VIEWS = ("Charts", "Seeds", "Firm", "Story", "Export")
 COMPARE_KINDS = ("scheme", "scenario")
 SUMMARY_WEEKS = 13  # the compare table averages the last quarter
 SUMMARY = (  # (chart key, series index) of the measures in the compare table
@@ -46,16 +66,29 @@ HOW_TO_USE = (
     "name for what it means, its unit, range and default. Compare runs a second firm on the "
     "same seed under another incentive scheme or scenario: solid lines are run A, dashed "
     "lines run B, and the shaded band is the gap on the chart's headline measure. In the "
-    "Firm view, click a person to see their state. Your own scenario file (the format of "
-    "the scenarios/ folder) can be dropped on the sidebar; it may extend a library scenario "
-    f"by name. This page runs firms up to these limits: {page_limit_text()}."
+    "Firm view, click a person to see their state. Open scenario file takes your own file "
+    "(the format of the scenarios/ folder; drop it on the sidebar); it may extend a library "
+    "scenario by name. The timeline schedules changes of parameters from a week on (run A's; run B "
+    "keeps its own scenario's, or compared by scheme, A's without its changes of scheme); "
+    "each is a dotted line on the charts, and changing it restarts at week 0. Run seeds runs "
+    "the set-up over many seeds in the background (the live run goes on): the Seeds view "
+    "shows each run's median with its 50% and 90% bands and, for each measure, the median "
+    "of B − A seed by seed with its 90% interval; a difference is robust only when its "
+    "interval excludes zero. Save as scenario downloads the set-up as a file that `aligned "
+    "run` runs and this page opens; the page's address always holds the set-up, so a link "
+    "reopens it (it never holds an access token). This page runs firms up to these limits: "
+    f"{page_limit_text()}."
 )
 CSS = """
-.aligned-charts { display: flex; flex-wrap: wrap; gap: 6px; }
+.aligned-charts, .aligned-band-charts { display: flex; flex-wrap: wrap; gap: 6px; }
 .aligned-table td, .aligned-table th { padding: 1px 10px 1px 0; font-size: 13px; text-align: left; }
 .aligned-table td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .aligned-better { color: #2e7d32; font-weight: bold; }
 .aligned-worse { color: #c62828; font-weight: bold; }
+.aligned-unclear { color: #777; }
+.aligned-seed-table td { white-space: nowrap; }
+.aligned-sidebar-title { font-size: 13px; font-weight: bold; margin: 4px 0; }
+.aligned-event { font-size: 12px; display: flex; align-items: baseline; gap: 4px; }
 .aligned-story p { margin-bottom: 6px; }
 .aligned-story h3 { margin-top: 12px; font-size: 15px; letter-spacing: 0.04em; }
 """
@@ -82,13 +115,19 @@ class Viewer:
     directly by `draw()`; Solara re-renders the page only when the user changes something.
     """
 
-    def __init__(self, scenario_name: str) -> None:
+    def __init__(self, scenario_name: str, query: str = "") -> None:
         self.message = solara.reactive("")
         try:
             self.session = Session(scenario_name)
         except InputError as exc:
             self.message.value = f"{exc}; showing {DEFAULT_SCENARIO} instead"
             self.session = Session(DEFAULT_SCENARIO)
+        self.seeds = solara.reactive(DEFAULT_PAGE_SEEDS)
+        if query:
+            opened = setup.open_link(self.session, query)
+            self.seeds.value = opened.seeds
+            if opened.errors:
+                self.message.value = "\n".join(opened.errors)
         self.board = charts.ChartBoard()
         self.pictures = [network.FirmPicture(on_select=self._selector(i)) for i in range(2)]
         self.status = panels.StatusLine()
@@ -104,10 +143,20 @@ class Viewer:
         self.playing = solara.reactive(False)
         self.view = solara.reactive(VIEWS[0])
         self.speed = solara.reactive(DEFAULT_SPEED)
+        # many seeds: the batch in the background, its progress, and the last results
+        self.job: SeedJob | None = None
+        self.seeds_running = solara.reactive(False)
+        self.seeds_done = solara.reactive(0)  # bumped when a batch's results arrive
+        self.progress = panels.Progress()
+        self.bands = charts.BandBoard()
+        self.seed_table = panels.Table(css_class="aligned-seed-table")
+        self.seed_results: tuple[setup.Setup, Any, str] | None = None  # setup, results, key
+        self.address = panels.AddressBar()
         # plain attributes, read by the player's thread; no reactive value is read here, as
         # this runs while the page renders and reading one would tie the page to it
         self.shown = VIEWS[0]
         self.selected: tuple[int, int] | None = None
+        self.update_address()
         self.update_view()
 
     # --- drawing -------------------------------------------------------------------------
@@ -123,7 +172,7 @@ class Viewer:
             runs = list(session.runs)
             self._update_status(runs)
             if self.shown == "Charts":
-                self.board.update(runs)
+                self.board.update(runs, markers=charts.event_markers([r.events for r in runs]))
                 self._update_compare_table(runs)
             elif self.shown == "Firm":
                 for picture, run in zip(self.pictures, runs, strict=False):
@@ -214,7 +263,131 @@ class Viewer:
         self.message.value = ""
         if structure:
             self.revision.value += 1
+        self.update_address()
         self.draw()
+
+    def update_address(self) -> None:
+        """Put the set-up in the page's address (and the link to share)."""
+        self.address.query = setup.link_query(self.session, self.seeds.value)
+
+    def setup_key(self) -> str:
+        """What the set-up is now (to tell whether seeds that ran are still its own)."""
+        return f"{setup.link_query(self.session, DEFAULT_PAGE_SEEDS)}&weeks={self.session.horizon}"
+
+    # --- many seeds ----------------------------------------------------------------------
+    def set_seed_count(self, text: str) -> None:
+        """The number of seeds Run seeds runs."""
+        try:
+            count = int(str(text).strip())
+        except ValueError:
+            count = None
+        if count is None or not MIN_PAGE_SEEDS <= count <= MAX_PAGE_SEEDS:
+            self.message.value = (f"seeds to run = {text!r} is not allowed; expected an "
+                                  f"integer in [{MIN_PAGE_SEEDS}, {MAX_PAGE_SEEDS}]")
+            return
+        self.message.value = ""
+        self.seeds.value = count
+        self.update_address()
+
+    def run_seeds(self) -> None:
+        """Run the set-up over the chosen number of seeds in the background."""
+        if self.job is not None and self.job.active:
+            return
+        try:
+            batch = setup.run_sets(self.session, self.seeds.value)
+        except InputError as exc:
+            self.message.value = str(exc)
+            return
+        self.message.value = ""
+        key = self.setup_key()
+        self.job = SeedJob(batch, charts.CHART_MEASURES,
+                           on_change=lambda job: self._seeds_changed(job, key),
+                           alive=lambda: not self._closed.is_set())
+        self.seeds_running.value = True
+        self._seeds_changed(self.job, key)
+        self.job.start()
+
+    def cancel_seeds(self) -> None:
+        """Stop the batch of seeds (nothing of it is kept)."""
+        if self.job is not None:
+            self.job.cancel()
+
+    def _seeds_changed(self, job: SeedJob, key: str) -> None:
+        """The batch moved on (called from its thread): progress, and at the end its results."""
+        with self.progress.hold_sync():
+            self.progress.total, self.progress.done = job.total, job.done
+            self.progress.text, self.progress.state = job.text(), job.state
+        if job.active:
+            return
+        if job.state == DONE and job.results is not None:
+            self.seed_results = (job.setup, job.results, key)
+            self.update_seeds()
+            self.seeds_done.value += 1
+            self.shown = "Seeds"
+            self.view.value = "Seeds"
+        self.seeds_running.value = False
+
+    def update_seeds(self) -> None:
+        """Draw the last batch's bands and table."""
+        if self.seed_results is None:
+            return
+        batch, results, _ = self.seed_results
+        self.bands.show(results, charts.event_markers([s.events for s in batch.sets]))
+        self._update_seed_table(results)
+
+    def _update_seed_table(self, results: Any) -> None:
+        from sim.paired import LEVEL, paired_rows, single_rows
+
+        weeks = min(WEEKS_PER_YEAR, results.plan.steps)
+        n = len(results.plan.seeds)
+        level = f"{LEVEL:.0%}"
+        if len(results.plan.sets) == 1:
+            rows = [[MEASURES[m].label, (_number(mid), "num"),
+                     (f"{_number(lo)} … {_number(hi)}", "num aligned-interval")]
+                    for m, mid, lo, hi in single_rows(results)]
+            self.seed_table.show(rows, [f"mean of the last {weeks} weeks", "median",
+                                        f"{level} interval"],
+                                 title=f"{n} seeds of {results.plan.sets[0].label}")
+            return
+        rows = []
+        for row in paired_rows(results):
+            cls = "aligned-unclear"
+            if row.robust and row.better:
+                cls = "aligned-better" if row.verdict == "B better" else "aligned-worse"
+            share = "–" if row.b_better is None else f"{row.b_better:.0%}"
+            rows.append([MEASURES[row.measure].label, (_number(row.a), "num"),
+                         (_number(row.b), "num"), (_signed(row.diff), f"num {cls}"),
+                         (f"{_signed(row.low)} … {_signed(row.high)}", "num aligned-interval"),
+                         (share, "num"), (row.verdict, cls)])
+        a, b = (s.label for s in results.plan.sets)
+        self.seed_table.show(
+            rows, [f"mean of the last {weeks} weeks", f"median {a}", f"median {b}",
+                   "B − A (median)", f"{level} interval", "B better in", ""],
+            title=f"B − A over {n} paired seeds",
+            note=f"For each seed, B − A between the two runs on it; the median of those "
+            f"differences with its {level} interval. Robust only when the interval excludes "
+            "zero: green, B robustly better; red, robustly worse; grey, not robust.")
+
+    def board_report(self) -> str:
+        """The report for the board of the last batch (one self-contained HTML file)."""
+        assert self.seed_results is not None
+        batch, results, _ = self.seed_results
+        files = [(f.filename, f.text) for f in batch.files if f is not None]
+        return board.render(results, setup.command(batch, board_filename(batch)), files)
+
+    # --- the timeline --------------------------------------------------------------------
+    def save_event(self, index: int | None, event: Event) -> None:
+        """Add an event (index None) or replace one; restarts the runs."""
+        self.pause()
+        if index is None:
+            self.act(lambda: self.session.add_event(event), structure=True)
+        else:
+            self.act(lambda: self.session.replace_event(index, event), structure=True)
+
+    def remove_event(self, index: int) -> None:
+        """Remove an event; restarts the runs."""
+        self.pause()
+        self.act(lambda: self.session.remove_event(index), structure=True)
 
     def step(self, weeks: int = 1) -> None:
         """Advance every run, and show what it cost on the server (model, then view)."""
@@ -272,6 +445,7 @@ class Viewer:
         except InputError as exc:
             return str(exc)
         self.edits.value += 1
+        self.update_address()
         return None
 
     def set_comparison(self, comparison: Comparison | None) -> None:
@@ -286,8 +460,15 @@ class Viewer:
         self.draw()
 
     def close(self) -> None:
-        """Stop the player when the tab goes away."""
+        """Stop the player and any batch of seeds when the tab goes away."""
         self.player.pause(wait=False)
+        self.cancel_seeds()
+
+
+def board_filename(plan: setup.Setup) -> str:
+    """The file name of a batch's report for the board."""
+    names = "-vs-".join(s.scenario.name for s in plan.sets)
+    return f"aligned-{names}-{len(plan.seeds)}-seeds.html"
 
 
 # --- small pieces ----------------------------------------------------------------------
@@ -306,6 +487,11 @@ def _number(value: float) -> str:
     if abs(value) >= 100:
         return f"{value:,.0f}"
     return f"{value:.3f}"
+
+
+def _signed(value: float) -> str:
+    text = _number(value)
+    return "+" + text if np.isfinite(value) and value > 0 else text
 
 
 # --- sidebar ---------------------------------------------------------------------------
@@ -408,11 +594,13 @@ def ParamsPanel(viewer: Viewer) -> None:
     rv.Select(label="Parameters", items=items, v_model=group, on_v_model=set_group,
               dense=True, hide_details=True, class_="aligned-group")
     waiting = session.pending_reset()
+    timeline = session.timeline_changed()
     with solara.Row(style={"align-items": "baseline", "margin": "4px 0"}):
         _text("span", f"{len(changed)} changed from the scenario"
+              + ("; timeline changed" if timeline else "")
               + (f"; {len(waiting)} wait for Reset" if waiting else ""),
               cls="aligned-params-summary", style="font-size: 12px; color: #555")
-        if changed:
+        if changed or timeline:
             def undo() -> None:
                 viewer.pause()
                 viewer.act(session.undo_changes, structure=True)
@@ -425,12 +613,163 @@ def ParamsPanel(viewer: Viewer) -> None:
 
 
 @solara.component
+def SeedControls(viewer: Viewer) -> None:
+    """Many seeds: how many, Run seeds, its progress and Cancel."""
+    running = viewer.seeds_running.value
+    _text("div", "Many seeds", cls="aligned-sidebar-title")
+    with solara.Row(gap="8px", style={"align-items": "baseline"}):
+        field = rv.TextField(label="Seeds to run", v_model=str(viewer.seeds.value), dense=True,
+                             hide_details=True, style_="max-width: 90px",
+                             class_="aligned-seed-count", disabled=running)
+        rv.use_event(field, "change", lambda *args: viewer.set_seed_count(str(args[-1])))
+        solara.Button("Run seeds", on_click=viewer.run_seeds, disabled=running, outlined=True,
+                      classes=["aligned-run-seeds"])
+        if running:
+            solara.Button("Cancel", on_click=viewer.cancel_seeds, text=True,
+                          classes=["aligned-cancel-seeds"])
+    solara.display(viewer.progress)
+    _text("div", "Runs A (and B) over that many seeds in the background, from the page's "
+          "seed on; the live run stays yours to watch.", style="font-size: 12px; color: #555")
+
+
+def _event_changes(rows: list[tuple[str, str]]) -> dict[str, Any]:
+    """The changes of an event form, each value parsed as its declaration says."""
+    changes: dict[str, Any] = {}
+    for name, text in rows:
+        if not name:
+            continue
+        if name not in PARAMS:
+            raise InputError(f"timeline: unknown parameter {name!r}")
+        changes[name] = PARAMS[name].parse(text, "timeline")
+    return changes
+
+
+#: Parameters an event may change: all but the firm's size and structure.
+EVENT_PARAMS = [name for name in PARAMS if name not in SIZE_PARAMS]
+
+
+@solara.component
+def EventForm(viewer: Viewer, index: int | None, event: Event | None,
+              on_close: Callable[[], None]) -> None:
+    """Add or edit one event: its week, its changes (parameter and value) and its label."""
+    week, set_week = solara.use_state(str(event.week) if event else "")
+    label, set_label = solara.use_state(event.label if event else "")
+    rows, set_rows = solara.use_state(
+        [(k, setup.plain_value(v)) for k, v in event.set.items()]
+        if event else [("", "")])
+    error, set_error = solara.use_state("")
+
+    def save() -> None:
+        try:
+            number = int(week.strip()) if week.strip().isdigit() else None
+            if number is None:
+                raise InputError(f"timeline: week = {week!r} is not allowed; expected an "
+                                 "integer ≥ 1")
+            made = Event(number, _event_changes(rows), label.strip())
+        except InputError as exc:
+            set_error(str(exc))
+            return
+        viewer.save_event(index, made)
+        if viewer.message.value:
+            set_error(viewer.message.value)
+            viewer.message.value = ""
+            return
+        on_close()
+
+    def set_row(i: int, name: str | None = None, text: str | None = None) -> None:
+        new = list(rows)
+        old_name, old_text = new[i]
+        new[i] = (old_name if name is None else name, old_text if text is None else text)
+        set_rows(new)
+
+    with rv.Html(tag="div", class_="aligned-event-form",
+                 style_="border: 1px solid #ddd; padding: 6px; margin: 4px 0"):
+        with solara.Row(gap="8px"):
+            rv.TextField(label="Week", v_model=week, on_v_model=set_week, dense=True,
+                         hide_details=True, style_="max-width: 80px",
+                         class_="aligned-event-week")
+            rv.TextField(label="Label", v_model=label, on_v_model=set_label, dense=True,
+                         hide_details=True, class_="aligned-event-label")
+        for i, (name, text) in enumerate(rows):
+            with solara.Row(gap="6px", style={"align-items": "baseline"}):
+                rv.Autocomplete(label="Parameter", items=EVENT_PARAMS, v_model=name or None,
+                                on_v_model=lambda v, i=i: set_row(i, name=v or ""), dense=True,
+                                hide_details=True, class_=f"aligned-event-param-{i}")
+                rv.TextField(label="Value", v_model=text,
+                             on_v_model=lambda v, i=i: set_row(i, text=v), dense=True,
+                             hide_details=True, style_="max-width: 110px",
+                             class_=f"aligned-event-value-{i}")
+                if len(rows) > 1:
+                    solara.Button("×", text=True, small=True,
+                                  on_click=lambda i=i: set_rows([r for j, r in enumerate(rows)
+                                                                 if j != i]))
+        with solara.Row(gap="6px"):
+            solara.Button("+ change", text=True, small=True,
+                          on_click=lambda: set_rows([*rows, ("", "")]),
+                          classes=["aligned-event-more"])
+            solara.Button("Save event", on_click=save, small=True, color="primary",
+                          classes=["aligned-event-save"])
+            solara.Button("Cancel", on_click=on_close, small=True, text=True)
+        if error:
+            _text("div", error, cls="aligned-event-error", style="color: #c62828; font-size: 12px")
+
+
+@solara.component
+def TimelineEditor(viewer: Viewer) -> None:
+    """Run A's timeline: each event (week, changes, label), to edit or remove; add one."""
+    viewer.revision.use_value()
+    editing, set_editing = solara.use_state(cast(Any, None))  # None, "new" or an index
+    session = viewer.session
+    _text("div", "Timeline (run A)", cls="aligned-sidebar-title")
+    for i, event in enumerate(session.events):
+        with rv.Html(tag="div", class_="aligned-event"):
+            _text("span", setup.event_text(event), cls="aligned-event-text")
+            solara.Button("Edit", text=True, small=True, on_click=lambda i=i: set_editing(i),
+                          classes=["aligned-event-edit"])
+            solara.Button("Remove", text=True, small=True,
+                          on_click=lambda i=i: viewer.remove_event(i),
+                          classes=["aligned-event-remove"])
+        if editing == i:
+            EventForm(viewer, i, event, lambda: set_editing(None))
+    if not session.events:
+        _text("div", "No events: the parameters hold for the whole run.",
+              style="font-size: 12px; color: #555")
+    if editing == "new":
+        EventForm(viewer, None, None, lambda: set_editing(None))
+    else:
+        solara.Button("Add event", text=True, small=True, on_click=lambda: set_editing("new"),
+                      classes=["aligned-event-add"])
+
+
+@solara.component
+def ShareControls(viewer: Viewer) -> None:
+    """Save the set-up as a scenario file; the link to this set-up."""
+    viewer.revision.use_value()
+    viewer.edits.use_value()
+    session = viewer.session
+    name = setup.saved_name(session.scenario.name)
+    _text("div", "Save and share", cls="aligned-sidebar-title")
+    solara.FileDownload(lambda: setup.saved_a(viewer.session).text, f"{name}.toml",
+                        label="Save as scenario", mime_type="application/toml")
+    _text("div", "Link to this set-up (the address bar holds it too):",
+          style="font-size: 12px; color: #555; margin-top: 4px")
+    solara.display(viewer.address)
+
+
+@solara.component
 def Sidebar(viewer: Viewer) -> None:
-    """The sidebar: scenario, run controls, compare, parameters."""
+    """The sidebar: scenario, run controls, compare, many seeds, timeline, save and share,
+    parameters."""
     ScenarioPicker(viewer)
     RunControls(viewer)
     rv.Divider(class_="my-2")
     CompareControls(viewer)
+    rv.Divider(class_="my-2")
+    SeedControls(viewer)
+    rv.Divider(class_="my-2")
+    TimelineEditor(viewer)
+    rv.Divider(class_="my-2")
+    ShareControls(viewer)
     rv.Divider(class_="my-2")
     ParamsPanel(viewer)
 
@@ -443,7 +782,8 @@ def Header(viewer: Viewer) -> None:
     _text("h2", viewer.session.scenario.title, style="font-size: 18px; margin: 0")
     solara.display(viewer.status)
     if viewer.message.value:
-        rv.Alert(type="error", dense=True, text=True, children=[viewer.message.value],
+        lines = [rv.Html(tag="div", children=[line]) for line in viewer.message.value.split("\n")]
+        rv.Alert(type="error", dense=True, text=True, children=lines,
                  class_="aligned-message mt-1 mb-1")
 
 
@@ -476,6 +816,47 @@ def ChartsView(viewer: Viewer) -> None:
         with rv.Html(tag="div", class_="aligned-charts"):
             for chart in viewer.board.charts:
                 solara.display(chart.widget)
+
+
+@solara.component
+def SeedsView(viewer: Viewer) -> None:
+    """Many seeds: the table of B − A with intervals, the bands, the report for the board."""
+    viewer.view.use_value()
+    viewer.revision.use_value()
+    viewer.edits.use_value()
+    viewer.seeds_done.use_value()
+    found = viewer.seed_results
+    with _panel(viewer, "Seeds", "aligned-seeds-view"):
+        if found is None:
+            _text("p", "No seeds have run yet: choose Seeds to run in the sidebar and press "
+                  "Run seeds. Each run set's charts then show its median with a 50% and a "
+                  "90% band, and the table gives B − A seed by seed with its 90% interval.",
+                  cls="aligned-seeds-empty")
+        else:
+            plan, results, key = found
+            seeds = plan.seeds
+            _text("div", f"{len(seeds)} seeds ({seeds[0]}–{seeds[-1]}) of "
+                  + " and ".join(s.label for s in plan.sets)
+                  + f", {plan.steps} weeks each, in {results.seconds:.0f} s. Charts: each "
+                  "run set's median (A solid, B dashed) with its 50% and 90% bands; dotted "
+                  "lines are events."
+                  + (" Firms failed: " + "; ".join(
+                      f"{s.label} {int(results.failed[k].sum())} of {len(seeds)}"
+                      for k, s in enumerate(plan.sets)) if results.failed.any() else ""),
+                  cls="aligned-seeds-status", style="font-size: 13px")
+            if key != viewer.setup_key():
+                _text("div", "The set-up has changed since these seeds ran: they show the "
+                      "set-up as it was. Run seeds again for the new one.",
+                      cls="aligned-seeds-stale", style="color: #8a6d00; font-size: 13px")
+            with solara.Row(gap="12px"):
+                solara.FileDownload(viewer.board_report, board_filename(plan),
+                                    label="Report for the board (HTML)", mime_type="text/html")
+        with rv.Html(tag="div", style_="margin: 6px 0"):
+            solara.display(viewer.seed_table)
+        with rv.Html(tag="div", class_="aligned-band-charts",
+                     style_="" if found is not None else "display: none"):
+            for widget in viewer.bands.widgets:
+                solara.display(widget)
 
 
 @solara.component
@@ -556,7 +937,8 @@ def ExportView(viewer: Viewer) -> None:
 @solara.component
 def Page() -> None:
     """The visualizer."""
-    viewer = solara.use_memo(lambda: Viewer(initial_scenario()), [])
+    router = solara.use_router()
+    viewer = solara.use_memo(lambda: Viewer(initial_scenario(), router.search or ""), [])
     solara.use_effect(lambda: viewer.close, [])
     solara.Title("Aligned: incentives at work")
     solara.Style(CSS)
@@ -566,6 +948,7 @@ def Page() -> None:
         Header(viewer)
         ViewTabs(viewer)
         ChartsView(viewer)
+        SeedsView(viewer)
         FirmView(viewer)
         StoryView(viewer)
         ExportView(viewer)

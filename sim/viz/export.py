@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.io as pio
 
 from sim.runner import package_version
-from sim.viz.charts import CHARTS, ChartSpec, figure
+from sim.viz.charts import CHARTS, ChartSpec, event_markers, figure
 from sim.viz.session import Run, Session
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -44,7 +44,8 @@ def runs_csv(session: Session) -> str:
 
 
 def _figures(runs: Sequence[Run], specs: Sequence[ChartSpec]) -> list:
-    return [figure(spec, runs, width=640, height=380) for spec in specs]
+    markers = event_markers([run.events for run in runs])
+    return [figure(spec, runs, width=640, height=380, markers=markers) for spec in specs]
 
 
 def charts_html(session: Session, specs: Sequence[ChartSpec] = CHARTS) -> str:

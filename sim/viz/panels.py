@@ -73,3 +73,65 @@ class Table(ipyvue.VueTemplate):
     def clear(self, note: str = "") -> None:
         """Show nothing but the note."""
         self.show([], note=note)
+
+
+PROGRESS_TEMPLATE = """
+<template>
+  <div v-if="total" class="aligned-seed-progress" :data-state="state"
+       style="font-size: 12px; color: #555; margin: 4px 0">
+    <div style="background: #e0e0e0; height: 6px; border-radius: 3px; overflow: hidden">
+      <div class="aligned-seed-progress-bar"
+           :style="{width: (100 * done / total) + '%', height: '6px', background: '#1565c0'}">
+      </div>
+    </div>
+    <span class="aligned-seed-progress-text">{{ text }}</span>
+  </div>
+</template>
+"""
+
+
+class Progress(ipyvue.VueTemplate):
+    """A batch's progress: a bar (`done` of `total`), a line of text and its `state`."""
+
+    template = traitlets.Unicode(PROGRESS_TEMPLATE).tag(sync=True)
+    done = traitlets.Int(0).tag(sync=True)
+    total = traitlets.Int(0).tag(sync=True)
+    text = traitlets.Unicode("").tag(sync=True)
+    state = traitlets.Unicode("").tag(sync=True)
+
+
+ADDRESS_TEMPLATE = """
+<template>
+  <div class="aligned-share">
+    <input class="aligned-link" readonly :value="link" @focus="$event.target.select()"
+           style="width: 100%; font-size: 11px; border: 1px solid #ccc; padding: 2px 4px">
+  </div>
+</template>
+<script>
+module.exports = {
+  computed: {
+    link() {
+      const base = window.location.origin + window.location.pathname;
+      return this.query ? base + '?' + this.query : base;
+    },
+  },
+  mounted() { this.write(); },
+  watch: { query() { this.write(); } },
+  methods: {
+    write() {
+      // The page's own address follows its set-up, so reloading or copying it reopens the
+      // same set-up; it drops everything else the address held, the access token above all.
+      const address = window.location.pathname + (this.query ? '?' + this.query : '');
+      window.history.replaceState(window.history.state, '', address);
+    },
+  },
+};
+</script>
+"""
+
+
+class AddressBar(ipyvue.VueTemplate):
+    """Keeps the page's address on its set-up (`query`) and shows the link to share."""
+
+    template = traitlets.Unicode(ADDRESS_TEMPLATE).tag(sync=True)
+    query = traitlets.Unicode("").tag(sync=True)

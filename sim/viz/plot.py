@@ -41,6 +41,15 @@ module.exports = {
         document.head.appendChild(script);
       });
     }
+    // A chart drawn while hidden (a view not on screen) measures its text as nothing: draw
+    // it again once it shows.
+    this.observer = new ResizeObserver(() => {
+      if (this.drawnHidden && this.$el.offsetParent !== null) {
+        this.drawnHidden = false;
+        this.redraw();
+      }
+    });
+    this.observer.observe(this.$el);
     window.alignedPlotly.then((Plotly) => {
       this.Plotly = Plotly;
       this.redraw();
@@ -65,10 +74,12 @@ module.exports = {
       const data = JSON.parse(JSON.stringify(this.traces));
       const layout = JSON.parse(JSON.stringify(this.plot_layout));
       this.Plotly.react(this.$el, data, layout, this.config);
+      this.drawnHidden = this.$el.offsetParent === null;
       this.points = data.reduce((n, t) => n + (t.y ? t.y.length : 0), 0);
     },
   },
   beforeDestroy() {
+    if (this.observer) this.observer.disconnect();
     if (this.Plotly) this.Plotly.purge(this.$el);
   },
 };

@@ -8,6 +8,10 @@ Plain Python with no Solara in it, so that its rules are tested without a browse
   except the size of the firm and the seed, which wait for Reset (`pending`);
 - your changes apply to both runs of a comparison; run B differs from run A only by its
   incentive scheme or by its scenario's own settings;
+- the timeline (scheduled parameter changes, `sim.scenario.Event`) starts as the scenario's
+  own `[[events]]` and is run A's: run B keeps its own scenario's timeline, or, compared by
+  scheme, A's timeline without its changes of scheme (B keeps its scheme throughout); a
+  change of the timeline restarts the runs at week 0;
 - a page opens scenarios by name only: the library's, the one the server was started with,
   and files the user uploads (never a path on the server);
 - a page runs firms up to `PAGE_LIMITS` and for at most `MAX_PAGE_WEEKS`, so that whoever
@@ -29,6 +33,7 @@ from sim.errors import InputError
 from sim.incentives import SCHEME_KEYS, layer
 from sim.model import WorkplaceModel
 from sim.params import PARAMS, SCHEME_NAMES, SIZE_PARAMS, resolve_params
+from sim.scenario import Event
 
 __all__ = ["SIZE_PARAMS", "Comparison", "Run", "Session"]
 
@@ -44,12 +49,24 @@ MAX_PAGE_WEEKS = 2_600
 #: page may hold this many uploads.
 MAX_UPLOAD_BYTES = 100_000
 MAX_UPLOADS = 20
+#: A page's timeline holds at most this many events.
+MAX_EVENTS = 50
+#: Many seeds on a page: at least enough for a 90% interval of a median, at most this many
+#: (a page's batch takes one server-wide slot; see `sim.viz.seeds`).
+MIN_PAGE_SEEDS = 5
+MAX_PAGE_SEEDS = 100
+DEFAULT_PAGE_SEEDS = 20
+#: A page's batch runs at most this many weeks in all (seeds × runs × weeks: 100 seeds of ten
+#: years for A and B), so its records stay under about 30 MB and its time bounded.
+MAX_PAGE_RUN_WEEKS = 104_000
 
 
 def page_limit_text() -> str:
     """The page limits in words, for the page and its errors."""
     sizes = ", ".join(f"{name} ≤ {limit:,}" for name, limit in PAGE_LIMITS.items())
-    return f"{sizes}; at most {MAX_PAGE_WEEKS:,} weeks ({MAX_PAGE_WEEKS // 52} years)"
+    return (f"{sizes}; at most {MAX_PAGE_WEEKS:,} weeks ({MAX_PAGE_WEEKS // 52} years) and "
+            f"{MAX_EVENTS} events; many seeds: at most {MAX_PAGE_SEEDS} seeds and "
+            f"{MAX_PAGE_RUN_WEEKS:,} weeks in all")
 
 
 def check_page_limits(spec: scenarios.Scenario) -> None:
@@ -78,14 +95,32 @@ class Comparison:
             raise InputError(f"compare kind {self.kind!r}: expected scheme or scenario")
 
 
-class Run:
-    """One model being watched: its label, the parameters it was built from, and its data."""
+def without_scheme(events: tuple[Event, ...]) -> tuple[Event, ...]:
+    """A timeline without its changes of incentive scheme (names and weights)."""
+    kept = []
+    for event in events:
+        rest = {k: v for k, v in event.set.items() if not is_scheme_key(k)}
+        if rest:
+            kept.append(Event(event.week, rest, event.label))
+    return tuple(kept)
 
-    def __init__(self, label: str, params: dict[str, Any], seed: int) -> None:
+
+def is_scheme_key(name: str) -> bool:
+    """Whether a parameter is part of an incentive scheme (its name or its weights)."""
+    return name in SCHEME_KEYS.values() or name.startswith(("emp_w_", "mgr_w_"))
+
+
+class Run:
+    """One model being watched: its label, the parameters and events it was built from, and
+    its data."""
+
+    def __init__(self, label: str, params: dict[str, Any], seed: int,
+                 events: tuple[Event, ...] = ()) -> None:
         self.label = label
         self.params = dict(params)
         self.seed = seed
-        self.model = WorkplaceModel(seed=seed, **params)
+        self.events = tuple(events)
+        self.model = WorkplaceModel(seed=seed, events=self.events, **params)
 
     @property
     def week(self) -> int:
@@ -97,11 +132,17 @@ class Run:
         for _ in range(weeks):
             self.model.step()
 
-    def apply(self, params: dict[str, Any]) -> dict[str, Any]:
-        """Bring the running model to `params` (size parameters excepted); return what changed."""
+    def apply(self, params: dict[str, Any], touched: frozenset[str] = frozenset()
+              ) -> dict[str, Any]:
+        """Bring the running model to `params` (size parameters excepted); return what changed.
+
+        Only what the new parameters change (and the parameters `touched`, set by hand) is
+        applied, so a value an event has set since the start stays until the user sets it."""
+        before = resolve_params(self.params, "control")
         target = resolve_params(params, "control")
         changed = {k: v for k, v in target.items()
-                   if k not in SIZE_PARAMS and self.model.p[k] != v}
+                   if k not in SIZE_PARAMS and (before[k] != v or k in touched)
+                   and self.model.p[k] != v}
         if changed:
             self.model.set_params(**changed)
         self.params = dict(params)
@@ -189,6 +230,7 @@ class Session:
             self.overrides: dict[str, Any] = {}
             self.seed = spec.seed if seed is None else self._check_seed(seed)
             self.pending: dict[str, Any] = {}
+            self.events: tuple[Event, ...] = tuple(spec.events)
             if self.comparison is not None and self.comparison.kind == "scenario":
                 self.comparison = Comparison("scenario", self.default_compare_target())
             self.reset()
@@ -225,14 +267,72 @@ class Session:
                     self.pending[name] = value
                 return
             for run, params in zip(self.runs, self.run_params(), strict=True):
-                run.apply(params)
+                run.apply(params, frozenset({name}))
 
     def undo_changes(self) -> None:
-        """Back to the scenario's own parameters (same seed and comparison), at week 0."""
+        """Back to the scenario's own parameters and timeline (same seed and comparison), at
+        week 0."""
         with self.lock:
             self.overrides.clear()
+            self.events = tuple(self.scenario.events)
             self.pending.pop("seed", None)
             self.reset()
+
+    # --- the timeline --------------------------------------------------------------------
+    def set_events(self, events: Any) -> None:
+        """Replace run A's timeline (events, or tables as a scenario file holds them, checked
+        as its are) and restart the runs at week 0."""
+        from sim.scenario import check_event, sort_events
+
+        checked = [check_event("timeline", e.as_dict() if isinstance(e, Event) else e,
+                               f"events[{i}]") for i, e in enumerate(events)]
+        if len(checked) > MAX_EVENTS:
+            raise InputError(f"timeline: {len(checked)} events is not allowed here; expected "
+                             f"at most {MAX_EVENTS}")
+        for event in checked:
+            if event.week > MAX_PAGE_WEEKS:
+                raise InputError(f"timeline: week = {event.week:,} is not allowed here; "
+                                 f"expected at most {MAX_PAGE_WEEKS:,} (a page runs "
+                                 f"{MAX_PAGE_WEEKS // 52} years)")
+        with self.lock:
+            self.events = sort_events(checked)
+            self.reset()
+
+    def add_event(self, event: Any) -> None:
+        """Add an event to the timeline (restarts the runs)."""
+        self.set_events([*self.events, event])
+
+    def replace_event(self, index: int, event: Any) -> None:
+        """Replace the event at `index` of the timeline (restarts the runs)."""
+        events = list(self.events)
+        events[self._event_index(index)] = event
+        self.set_events(events)
+
+    def remove_event(self, index: int) -> None:
+        """Remove the event at `index` of the timeline (restarts the runs)."""
+        events = list(self.events)
+        del events[self._event_index(index)]
+        self.set_events(events)
+
+    def _event_index(self, index: int) -> int:
+        if isinstance(index, bool) or not isinstance(index, int) or not (
+                0 <= index < len(self.events)):
+            raise InputError(f"timeline: event {index!r} does not exist; the timeline has "
+                             f"{len(self.events)}")
+        return index
+
+    def timeline_changed(self) -> bool:
+        """Whether the timeline differs from the scenario's own."""
+        return self.events != tuple(self.scenario.events)
+
+    def run_events(self) -> list[tuple[Event, ...]]:
+        """The events of each run: A's timeline, then B's (its scenario's own; compared by
+        scheme, A's without its changes of scheme)."""
+        if self.comparison is None:
+            return [self.events]
+        if self.comparison.kind == "scheme":
+            return [self.events, without_scheme(self.events)]
+        return [self.events, tuple(self.scenario_named(self.comparison.target).events)]
 
     def set_seed(self, seed: int) -> None:
         """Choose the seed of the next Reset."""
@@ -264,8 +364,7 @@ class Session:
         if self.comparison is None:
             return [first]
         if self.comparison.kind == "scheme":
-            second = {k: v for k, v in first.items()
-                      if k not in SCHEME_KEYS.values() and not k.startswith(("emp_w_", "mgr_w_"))}
+            second = {k: v for k, v in first.items() if not is_scheme_key(k)}
             second.update(employee_scheme=self.comparison.target,
                           manager_scheme=self.comparison.target)
         else:
@@ -286,8 +385,8 @@ class Session:
         with self.lock:
             self.seed = self.pending.pop("seed", self.seed)
             self.pending.clear()
-            self.runs = [Run(label, params, self.seed)
-                         for label, params in zip(self.labels(), self.run_params(), strict=True)]
+            self.runs = [Run(label, params, self.seed, events) for label, params, events in
+                         zip(self.labels(), self.run_params(), self.run_events(), strict=True)]
             self.version += 1
 
     def step(self, weeks: int = 1) -> None:
@@ -318,9 +417,11 @@ class Session:
                                                if k != "seed"}}
 
     def changes(self) -> dict[str, Any]:
-        """The user's changes that differ from the scenario's own values."""
+        """The user's changes that differ from the scenario's own values (what the timeline
+        has changed since the start is not the user's)."""
         values = resolve_params(self.scenario.params, "scenario")
-        return {k: v for k, v in self.values().items() if values[k] != v}
+        mine = resolve_params(layer(self.scenario.params, self.overrides), "control")
+        return {k: v for k, v in mine.items() if values[k] != v}
 
     def pending_reset(self) -> list[str]:
         """Names of the changes that wait for Reset."""

@@ -31,7 +31,7 @@ def ScenarioUpload(on_upload: Callable[[str, bytes], None],
     saying why not."""
     info, set_info = solara.use_state(None)
     files, set_files = solara.use_state(cast(list[FileInfo] | None, None))
-    zone = ScenarioFileZone.element(label="Your own scenario: drop a .toml file here, or",
+    zone = ScenarioFileZone.element(label="Open scenario file: drop a .toml file here, or",
                                     on_file_info=set_info, multiple=False)
 
     def wire() -> None:
