@@ -11,6 +11,7 @@ the model's behaviour, like the reference series), in its own commit:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from pathlib import Path
@@ -18,6 +19,12 @@ from pathlib import Path
 from sim import claims
 
 RECORD = Path(__file__).parent / "data" / "claim_verdicts.json"
+REFERENCE = Path(__file__).parent / "data" / "reference_timeseries.parquet"
+
+
+def reference_digest() -> str:
+    """SHA-256 of the reference series the record was made beside (tests/reference.py)."""
+    return hashlib.sha256(REFERENCE.read_bytes()).hexdigest()
 
 
 def recorded() -> dict[str, str]:
@@ -29,7 +36,8 @@ def regenerate() -> Path:
     """Check every claim of the library and record its verdict."""
     verdicts = claims.check(claims.library_claims(), progress=True,
                             results=Path(".scratch/claims"))
-    record = {"verdicts": {claims.claim_id(v.claim): v.status for v in verdicts},
+    record = {"reference_sha256": reference_digest(),
+              "verdicts": {claims.claim_id(v.claim): v.status for v in verdicts},
               "detail": [v.as_json() for v in verdicts]}
     RECORD.parent.mkdir(parents=True, exist_ok=True)
     RECORD.write_text(json.dumps(record, indent=2, allow_nan=False) + "\n", encoding="utf-8")
