@@ -66,7 +66,8 @@ HOW_TO_USE = (
     "name for what it means, its unit, range and default. Compare runs a second firm on the "
     "same seed under another incentive scheme or scenario: solid lines are run A, dashed "
     "lines run B, and the shaded band is the gap on the chart's headline measure. In the "
-    "Firm view, click a person to see their state. Open scenario file takes your own file "
+    "Firm view (teams, vacancies, leavers, project ties, and whether the firm failed), click "
+    "a person to see their state. Open scenario file takes your own file "
     "(the format of the scenarios/ folder; drop it on the sidebar); it may extend a library "
     "scenario by name. The timeline schedules changes of parameters from a week on (run A's; run B "
     "keeps its own scenario's, or compared by scheme, A's without its changes of scheme); "
@@ -188,10 +189,12 @@ class Viewer:
             stats = (f"{player.weeks_per_second():.1f} weeks/s · model "
                      f"{player.model_ms_per_week():.1f} ms/week · view "
                      f"{player.draw_ms_per_frame():.0f} ms/frame")
+        failed = "".join(f" · {run.label} failed in week {run.model.finance.failed_week}"
+                         for run in runs if run.model.failed)
         with self.status.hold_sync():
             self.status.week = week
             self.status.line = (f"year {week / 52:.1f} of {session.horizon / 52:.0f} · seed "
-                                f"{session.seed} · {labels}")
+                                f"{session.seed} · {labels}{failed}")
             self.status.stats = stats
 
     def _update_compare_table(self, runs: list) -> None:
@@ -861,14 +864,23 @@ def SeedsView(viewer: Viewer) -> None:
 
 @solara.component
 def FirmView(viewer: Viewer) -> None:
-    """Teams around their managers, colour = engagement, lines = trust; click to inspect."""
+    """Teams around their managers, colour = engagement, lines = trust, what the workforce
+    plan and the projects do, and whether the firm failed; click to inspect."""
     viewer.view.use_value()
     viewer.revision.use_value()
     compare = len(viewer.session.runs) > 1
     with _panel(viewer, "Firm", "aligned-firm-view"):
         _text("div", "Each cluster is a team around its manager (square). Colour: engagement. "
               "Lines: trust between colleagues and in the manager (red low, blue high). "
-              "Faded dots are vacant positions.", style="font-size: 13px; color: #37474f")
+              "Dotted purple lines link the people working on the same project. Empty "
+              "circles are vacancies: positions the workforce plan funds and is recruiting "
+              "for. Faint small dots are positions it has closed (by a hiring freeze, a "
+              "layoff or a plan that needs fewer people). Crosses mark people who left in "
+              f"the last {network.RECENT_WEEKS} weeks: red laid off, orange quit, brown "
+              "dismissed at the annual review. The title counts vacancies, open projects and "
+              "recent leavers. A firm that has failed (its cash fell below its credit line) "
+              "says so across the picture, with the week; nothing changes after.",
+              cls="aligned-firm-legend", style="font-size: 13px; color: #37474f")
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "flex-start"}):
             solara.display(viewer.pictures[0].widget)
             with rv.Html(tag="div", style_="" if compare else "display: none"):
