@@ -104,6 +104,17 @@ def failure_text(model: Any) -> str:
             f"line (−${finance.credit_limit:,.0f}).")
 
 
+def _wrap(text: str, width: int = 44) -> str:
+    """Text broken into lines of about `width` characters (plotly does not wrap)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
 class FirmPicture:
     """The network view of a run, redrawn in place.
 
@@ -196,7 +207,7 @@ class FirmPicture:
         if self.shown_layout == (title, banner):
             return
         self.shown_layout = (title, banner)
-        notes = [{"text": banner.replace(": ", ":<br>", 1), "xref": "paper", "yref": "paper",
+        notes = [{"text": _wrap(banner), "xref": "paper", "yref": "paper",
                   "x": 0.5, "y": 0.5, "showarrow": False, "align": "center",
                   "font": {"size": 13, "color": "#ffffff"}, "bgcolor": "#b71c1c",
                   "borderpad": 6, "name": "failed"}] if banner else []
@@ -218,8 +229,9 @@ class FirmPicture:
         mgr = model.managers
         in_manager = emp.trust_in_manager()[rows]
         project = emp.project[rows]
-        exits = [f"<br>{EXITS[h]} in week {w}" if x else ""
-                 for h, w, x in zip(emp.left_how[rows], emp.left_week[rows], left, strict=True)]
+        exits = [""] * rows.size  # how the recent leavers left (few: a loop over them only)
+        for i in np.flatnonzero(left).tolist():
+            exits[i] = f"<br>{EXITS[emp.left_how[rows[i]]]} in week {emp.left_week[rows[i]]}"
         text = [
             f"employee {r} · {FUNCTIONS[emp.role[r]]}<br>engagement {g:.2f} · "
             f"trust in manager {t:.2f}" + (f"<br>on project {j}" if j >= 0 else "") if a
