@@ -33,7 +33,7 @@ from sim.clock import WEEKS_PER_YEAR
 from sim.errors import InputError
 from sim.measures import MEASURES
 from sim.params import GROUPS, PARAMS, SCHEME_NAMES, SIZE_PARAMS
-from sim.scenario import Event
+from sim.scenario import NARRATIVE_SECTIONS, Event
 from sim.viz import board, charts, controls, export, network, panels, setup
 from sim.viz.frames import FrameSignal
 from sim.viz.player import DEFAULT_SPEED, SPEEDS, Player
@@ -893,7 +893,8 @@ def FirmView(viewer: Viewer) -> None:
 
 @solara.component
 def StoryView(viewer: Viewer) -> None:
-    """The scenario's narrative, in the shape of NetLogo's Info tab."""
+    """The scenario's narrative: each section it has, under its heading, in the order of
+    `sim.scenario.NARRATIVE_SECTIONS` (NetLogo's Info-tab shape), then how to use the page."""
     viewer.view.use_value()
     viewer.revision.use_value()
     session = viewer.session
@@ -907,16 +908,12 @@ def StoryView(viewer: Viewer) -> None:
             prefix = f"{labels[i]}: " if len(stories) > 1 else ""
             _text("h2", prefix + spec.title, style="font-size: 17px; margin-top: 8px")
             _paragraphs(spec.description)
-            sections = [("WHAT IS IT", "what_it_is"), ("HOW IT WORKS", "how_it_works"),
-                        ("THINGS TO NOTICE", "things_to_notice"),
-                        ("THINGS TO TRY", "things_to_try"),
-                        ("CREDITS AND REFERENCES", "sources")]
-            for heading, key in sections:
-                text = spec.narrative.get(key)
-                if text:
-                    _text("h3", heading)
+            for key, heading in NARRATIVE_SECTIONS:
+                text = spec.narrative.get(key, "")
+                if text.strip():
+                    _text("h3", heading, cls=f"aligned-story-{key}")
                     _paragraphs(text)
-        _text("h3", "HOW TO USE IT")
+        _text("h3", "How to use this page", cls="aligned-story-how-to-use")
         _paragraphs(HOW_TO_USE)
 
 
