@@ -39,6 +39,7 @@ from sim.agents import (
     Shareholders,
 )
 from sim.agents.base import clip, mean
+from sim.agents.employee import CLOSED
 from sim.clock import QUARTER, WEEKS_PER_YEAR
 from sim.errors import InputError
 from sim.firm import Consultants, Finance, Workforce
@@ -234,7 +235,7 @@ class WorkplaceModel(mesa.Model):
         self.finance.failed_week = self.week
         emp = self.employees
         emp.funded[:] = False
-        emp.leave(emp.active_rows, refresh=True)
+        emp.leave(emp.active_rows, refresh=True, how=CLOSED)
         self.customers.leave(self.customers.rows)
         self.consultants.dismiss()
         self.projects.close_all()

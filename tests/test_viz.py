@@ -292,13 +292,155 @@ def test_firm_picture_draws_every_tie_and_spoke_and_reports_clicks():
     pairs = {tuple(sorted(e)) for e in zip(emp.edge_src, emp.edge_dst, strict=True)
              if emp.active[e[0]] and emp.active[e[1]]}
     assert segments == len(pairs) + int(emp.active.sum())
-    people = picture.widget.traces[network.N_LINES]
+    people = picture.widget.traces[network.PEOPLE]
     assert len(people["x"]) == emp.n
-    picture._clicked(network.N_LINES, 7)
+    picture._clicked(network.PEOPLE, 7)
     picture._clicked(0, 3)  # a click on a line selects nobody
     assert clicked == [7]
     picture.select(7)
     assert picture.widget.traces[-1]["x"] == [picture.people_xy[7, 0]]
+
+
+#: A small firm, fresh (no spin-up), whose workforce plan acts within weeks: heavy fixed
+#: costs make it lose money, so it freezes hiring and lays people off at every review.
+LOSING = {**SMALL, "spinup_weeks": 0, "fixed_costs": 0.6, "insolvency": False,
+          "layoff_after_weeks": 2, "staffing_review_weeks": 2}
+#: The same firm with little cash and credit: it fails within a few weeks.
+FAILING = {**SMALL, "spinup_weeks": 0, "fixed_costs": 0.9, "initial_cash_weeks": 1.0,
+           "credit_line_weeks": 1.0}
+
+
+def session_with(params: dict, name: str = "baseline") -> Session:
+    """A session on the baseline with these parameters, reset so that all apply."""
+    session = Session(name)
+    for key, value in params.items():
+        session.set_param(key, value)
+    session.reset()
+    return session
+
+
+def drawn(picture: network.FirmPicture, name: str) -> dict:
+    """The trace of the picture with this name."""
+    (trace,) = [t for t in picture.widget.traces if t["name"] == name]
+    return trace
+
+
+def test_firm_picture_draws_the_models_vacancies_as_seats_in_their_teams():
+    """One empty seat per vacancy the model counts, each at a funded, unfilled position of its
+    team; closed positions are faint, not seats; the title says the model's count."""
+    session = session_with(LOSING)
+    picture = network.FirmPicture()
+    seen = set()
+    for _ in range(6):
+        session.step(1)
+        picture.show(session.runs[0])
+        model = session.runs[0].model
+        emp = model.employees
+        seats = drawn(picture, "vacancies")
+        assert len(seats["x"]) == session.runs[0].series("vacancies")[-1] == emp.vacancies
+        at = {(x, y) for x, y in zip(seats["x"], seats["y"], strict=True)}
+        vacant = np.flatnonzero(emp.funded & ~emp.active)
+        assert at == {tuple(np.round(picture.people_xy[r], 3)) for r in vacant}
+        assert f"{emp.vacancies} vacanc" in picture.widget.plot_layout["title"]["text"]
+        opacity = np.array(drawn(picture, "employees")["marker"]["opacity"])
+        assert (opacity[emp.active] == 1).all() and (opacity[vacant] == 0).all()
+        assert (0 < opacity[~emp.funded]).all() and (opacity[~emp.funded] < 1).all()
+        seen.add(emp.vacancies)
+    assert len(seen) > 1 and max(seen) > 0  # the plan opened and closed positions meanwhile
+
+
+def test_firm_picture_marks_recent_layoffs_and_quits_by_how_they_left():
+    """A cross in the layoff colour for each person laid off in the last weeks, in the quit
+    colour for each who quit; none for the present."""
+    session = session_with(LOSING)
+    picture = network.FirmPicture()
+    session.step(4)
+    picture.show(session.runs[0])
+    run = session.runs[0]
+    emp = run.model.employees
+    recent = slice(-network.RECENT_WEEKS, None)
+    laid_off = int(run.series("layoffs")[recent].sum())
+    left = int(run.series("quits")[recent].sum() + run.series("dismissals")[recent].sum())
+    crosses = drawn(picture, "left")
+    colors = crosses["marker"]["line"]["color"]
+    assert laid_off > 0 and left > 0
+    # a laid-off person's position is closed, so each stays marked; one who quit may have
+    # been replaced already
+    assert colors.count(network.LEAVER_COLORS[network.LAID_OFF]) == laid_off
+    others = len(colors) - laid_off
+    assert 0 < others <= left
+    rows = np.flatnonzero(network.recent_leavers(emp, np.arange(emp.n), run.model.week))
+    assert not emp.active[rows].any() and len(crosses["x"]) == rows.size
+    assert f"{laid_off} laid off" in picture.widget.plot_layout["title"]["text"]
+
+
+def test_project_ties_link_exactly_the_people_on_the_same_project():
+    """The ties join two people only if they share a project, and connect all of each
+    project's present members (k − 1 ties for k members)."""
+    session = session_with({**SMALL, "project_rate": 5.0})  # several projects at once
+    session.step(6)
+    picture = network.FirmPicture()
+    picture.show(session.runs[0])
+    emp = session.runs[0].model.employees
+    a, b = network.project_links(emp.project, emp.active)
+    assert (emp.project[a] == emp.project[b]).all() and (emp.project[a] >= 0).all()
+    assert emp.active[a].all() and emp.active[b].all()
+    groups = {}
+    for row in np.flatnonzero(emp.active & (emp.project >= 0)):
+        groups.setdefault(int(emp.project[row]), set()).add(int(row))
+    assert len(groups) >= 2 and any(len(g) > 1 for g in groups.values())
+    # the ties' connected components are exactly the projects' member sets
+    parent = {row: row for g in groups.values() for row in g}
+
+    def root(r):
+        while parent[r] != r:
+            r = parent[r]
+        return r
+
+    for x, y in zip(a.tolist(), b.tolist(), strict=True):
+        parent[root(x)] = root(y)
+    components = {}
+    for row in parent:
+        components.setdefault(root(row), set()).add(row)
+    assert sorted(map(sorted, components.values())) == sorted(map(sorted, groups.values()))
+    assert a.size == sum(len(g) - 1 for g in groups.values())
+    ties = drawn(picture, "project ties")
+    assert ties["x"].count(None) == a.size
+    # someone who is on no project, or gone, is in no tie
+    off = np.flatnonzero(~emp.active | (emp.project < 0))
+    assert not np.isin(off, np.concatenate([a, b])).any()
+
+
+def test_failure_banner_appears_only_once_the_firm_has_failed():
+    """No banner while the firm operates (also in a firm that loses money); once it fails, the
+    banner names the week the model records and its rule, cash below the credit line."""
+    session = session_with(FAILING)
+    picture = network.FirmPicture()
+    model = session.runs[0].model
+    picture.show(session.runs[0])
+    assert picture.widget.plot_layout["annotations"] == [] and network.failure_text(model) == ""
+    while not model.failed and model.week < 30:
+        session.step(1)
+        picture.update()
+        if not model.failed:
+            assert picture.widget.plot_layout["annotations"] == []
+    assert model.failed
+    week = model.finance.failed_week
+    text = network.failure_text(model)
+    assert text.startswith(f"The firm failed in week {week}: its cash")
+    assert "fell below its credit line" in text
+    assert f"{model.finance.credit_limit:,.0f}" in text
+    (banner,) = picture.widget.plot_layout["annotations"]
+    assert banner["text"].replace("<br>", " ") == text
+    session.step(3)  # a failed firm keeps its week of failure
+    picture.update()
+    assert model.finance.failed_week == week
+    assert picture.widget.plot_layout["annotations"][0]["text"] == banner["text"]
+    # a firm losing money without failing shows none
+    losing = session_with(LOSING)
+    losing.step(8)
+    picture.show(losing.runs[0])
+    assert not losing.runs[0].model.failed and picture.widget.plot_layout["annotations"] == []
 
 
 def test_employee_state_reads_the_arrays():

@@ -270,7 +270,7 @@ def test_scenario_switch_loads_its_parameters_and_story(page):
                            ".includes('seed 7')")
     click_button(page, "Story")
     story = page.locator(".aligned-story")
-    story.get_by_text("THINGS TO NOTICE").wait_for()
+    story.locator("h3", has_text=dict(scenarios.NARRATIVE_SECTIONS)["things_to_notice"]).wait_for()
     assert " ".join(spec.narrative["things_to_try"].split()) in story.inner_text()
     page.shot("story")
 
@@ -421,6 +421,44 @@ def test_uploaded_scenario_opens_and_joins_the_picker(page):
     assert "uploaded file escape.toml: name = '../../escaped_run' is not allowed" in (
         message.inner_text())
     assert page.inner_text(".aligned-status").endswith("my_classroom")
+
+
+def story_headings(tab) -> list[str]:
+    """The section headings of the Story view, in page order."""
+    return [h.strip() for h in tab.locator(".aligned-story h3").all_inner_texts()]
+
+
+def test_story_shows_each_narrative_section_under_its_heading_in_order(page):
+    """The Story view shows every section a scenario's narrative has, under the heading
+    `sim.scenario.NARRATIVE_SECTIONS` gives it, in that order whatever the file's order,
+    and no heading for a section it lacks; the library's scenario shows all of them."""
+    click_button(page, "Story")
+    baseline = scenarios.load("baseline")
+    expected = [h for k, h in scenarios.NARRATIVE_SECTIONS if baseline.narrative.get(k)]
+    page.locator(".aligned-story h3").first.wait_for()
+    assert len(expected) == len(scenarios.NARRATIVE_SECTIONS)
+    assert story_headings(page)[:-1] == expected
+    texts = {"sources": "Someone (2024). A book about firms.",
+             "what_it_is": "A firm of our own making.",
+             "things_to_try": "Raise the meeting hours and watch trust."}
+    narrative = "".join(f'{key} = "{text}"\n' for key, text in texts.items())
+    file = ('name = "story_order"\ntitle = "A story in parts"\nextends = "baseline"\n'
+            f"[narrative]\n{narrative}")
+    page.set_input_files(".aligned-upload-input", files=[
+        {"name": "story_order.toml", "mimeType": "text/plain", "buffer": file.encode()}])
+    page.locator(".aligned-story h2", has_text="A story in parts").wait_for(timeout=30_000)
+    page.shot("story-sections")
+    headings = dict(scenarios.NARRATIVE_SECTIONS)
+    assert story_headings(page) == [headings["what_it_is"], headings["things_to_try"],
+                                    headings["sources"], "How to use this page"]
+    story = page.inner_text(".aligned-story")
+    at = [story.index(headings[key]) for key in ("what_it_is", "things_to_try", "sources")]
+    assert at == sorted(at)
+    for key, text in texts.items():  # each text sits under its own heading
+        after = story.index(headings[key]) + len(headings[key])
+        assert story[after:].lstrip().startswith(text)
+    absent = " ".join(baseline.narrative["how_it_works"].split())[:40]
+    assert headings["how_it_works"] not in story and absent not in story
 
 
 TOKEN = "browser-token-0123456789"

@@ -39,6 +39,12 @@ from sim.vocab import FUNCTIONS, TASKS
 if TYPE_CHECKING:
     from sim.model import WorkplaceModel
 
+#: How a position's last holder left (`Employees.left_how`): nobody has left it yet, quit
+#: (on their own, or for an outside offer), dismissed at the annual review, laid off by the
+#: workforce plan, or gone with the firm when it failed.
+STAYED, QUIT, DISMISSED, LAID_OFF, CLOSED = range(5)
+EXITS = ("", "quit", "dismissed", "laid off", "firm failed")
+
 SPEED, CARE, HELP, LEARN = range(len(TASKS))
 
 
@@ -173,6 +179,9 @@ class Employees:
         self.alumni = np.zeros(n)  # ties to former colleagues who left (fading)
         self.retention_pay = np.zeros(n)  # weekly raise a counter-offer brought
         self.moved_week = np.full(n, -(10**9))  # the week of each person's last move
+        # who left each position last, when and how (for the visualizer; nothing reads it)
+        self.left_week = np.full(n, -(10**9))
+        self.left_how = np.full(n, STAYED, dtype=np.int8)
         self.offers = self.counters = self.offer_moves = 0  # this week's
         self._platform_pairs: set[tuple[int, int]] = set()
         self._build_network(rng, p["cross_team_ties"])
@@ -805,7 +814,8 @@ class Employees:
         self.team_quits = np.bincount(self.team[quitting], minlength=self.n_teams)
         self.dismissals = int(np.count_nonzero(dismissed))
         self.new_consultants = int(np.count_nonzero(consulting))
-        self.leave(np.flatnonzero(leaving), refresh=False)
+        gone = np.flatnonzero(leaving)
+        self.leave(gone, refresh=False, how=np.where(dismissed[gone], DISMISSED, QUIT))
         self.fill_vacancies(refresh=False)
         if self.quits or self.dismissals or self.hires:
             self._people_changed()
@@ -865,11 +875,14 @@ class Employees:
         self._membership_changed()
         self._peer_out, self._peer_in = self.peer_trust(self.peer_edge_trust)
 
-    def leave(self, rows: np.ndarray, refresh: bool = True) -> None:
-        """People leave: their agents go, their positions wait for a hire (`refresh=False`
-        leaves what follows from who is present to the caller, which makes more changes)."""
+    def leave(self, rows: np.ndarray, refresh: bool = True, how: Any = QUIT) -> None:
+        """People leave (`how`: QUIT, DISMISSED, LAID_OFF or CLOSED, one for all or one per
+        row): their agents go, their positions wait for a hire (`refresh=False` leaves what
+        follows from who is present to the caller, which makes more changes)."""
         if rows.size == 0:
             return
+        self.left_week[rows] = self.model.week
+        self.left_how[rows] = how
         gone = np.zeros(self.n, dtype=bool)
         gone[rows] = True
         left_behind = self.live_edges & gone[self.edge_dst] & ~gone[self.edge_src]
@@ -908,7 +921,7 @@ class Employees:
         p = self.model.p
         share = rows.size / max(self.headcount, 1)
         self.funded[rows] = False
-        self.leave(rows, refresh=True)
+        self.leave(rows, refresh=True, how=LAID_OFF)
         self.layoffs += int(rows.size)
         self.layoff_shadow += share
         survivors = self.active_rows

@@ -33,7 +33,7 @@ from sim.clock import WEEKS_PER_YEAR
 from sim.errors import InputError
 from sim.measures import MEASURES
 from sim.params import GROUPS, PARAMS, SCHEME_NAMES, SIZE_PARAMS
-from sim.scenario import Event
+from sim.scenario import NARRATIVE_SECTIONS, Event
 from sim.viz import board, charts, controls, export, network, panels, setup
 from sim.viz.frames import FrameSignal
 from sim.viz.player import DEFAULT_SPEED, SPEEDS, Player
@@ -66,7 +66,8 @@ HOW_TO_USE = (
     "name for what it means, its unit, range and default. Compare runs a second firm on the "
     "same seed under another incentive scheme or scenario: solid lines are run A, dashed "
     "lines run B, and the shaded band is the gap on the chart's headline measure. In the "
-    "Firm view, click a person to see their state. Open scenario file takes your own file "
+    "Firm view (teams, vacancies, leavers, project ties, and whether the firm failed), click "
+    "a person to see their state. Open scenario file takes your own file "
     "(the format of the scenarios/ folder; drop it on the sidebar); it may extend a library "
     "scenario by name. The timeline schedules changes of parameters from a week on (run A's; run B "
     "keeps its own scenario's, or compared by scheme, A's without its changes of scheme); "
@@ -188,10 +189,12 @@ class Viewer:
             stats = (f"{player.weeks_per_second():.1f} weeks/s · model "
                      f"{player.model_ms_per_week():.1f} ms/week · view "
                      f"{player.draw_ms_per_frame():.0f} ms/frame")
+        failed = "".join(f" · {run.label} failed in week {run.model.finance.failed_week}"
+                         for run in runs if run.model.failed)
         with self.status.hold_sync():
             self.status.week = week
             self.status.line = (f"year {week / 52:.1f} of {session.horizon / 52:.0f} · seed "
-                                f"{session.seed} · {labels}")
+                                f"{session.seed} · {labels}{failed}")
             self.status.stats = stats
 
     def _update_compare_table(self, runs: list) -> None:
@@ -861,14 +864,23 @@ def SeedsView(viewer: Viewer) -> None:
 
 @solara.component
 def FirmView(viewer: Viewer) -> None:
-    """Teams around their managers, colour = engagement, lines = trust; click to inspect."""
+    """Teams around their managers, colour = engagement, lines = trust, what the workforce
+    plan and the projects do, and whether the firm failed; click to inspect."""
     viewer.view.use_value()
     viewer.revision.use_value()
     compare = len(viewer.session.runs) > 1
     with _panel(viewer, "Firm", "aligned-firm-view"):
         _text("div", "Each cluster is a team around its manager (square). Colour: engagement. "
               "Lines: trust between colleagues and in the manager (red low, blue high). "
-              "Faded dots are vacant positions.", style="font-size: 13px; color: #37474f")
+              "Dotted purple lines link the people working on the same project. Empty "
+              "circles are vacancies: positions the workforce plan funds and is recruiting "
+              "for. Faint small dots are positions it has closed (by a hiring freeze, a "
+              "layoff or a plan that needs fewer people). Crosses mark people who left in "
+              f"the last {network.RECENT_WEEKS} weeks: red laid off, orange quit, brown "
+              "dismissed at the annual review. The title counts vacancies, open projects and "
+              "recent leavers. A firm that has failed (its cash fell below its credit line) "
+              "says so across the picture, with the week; nothing changes after.",
+              cls="aligned-firm-legend", style="font-size: 13px; color: #37474f")
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "flex-start"}):
             solara.display(viewer.pictures[0].widget)
             with rv.Html(tag="div", style_="" if compare else "display: none"):
@@ -881,7 +893,8 @@ def FirmView(viewer: Viewer) -> None:
 
 @solara.component
 def StoryView(viewer: Viewer) -> None:
-    """The scenario's narrative, in the shape of NetLogo's Info tab."""
+    """The scenario's narrative: each section it has, under its heading, in the order of
+    `sim.scenario.NARRATIVE_SECTIONS` (NetLogo's Info-tab shape), then how to use the page."""
     viewer.view.use_value()
     viewer.revision.use_value()
     session = viewer.session
@@ -895,16 +908,12 @@ def StoryView(viewer: Viewer) -> None:
             prefix = f"{labels[i]}: " if len(stories) > 1 else ""
             _text("h2", prefix + spec.title, style="font-size: 17px; margin-top: 8px")
             _paragraphs(spec.description)
-            sections = [("WHAT IS IT", "what_it_is"), ("HOW IT WORKS", "how_it_works"),
-                        ("THINGS TO NOTICE", "things_to_notice"),
-                        ("THINGS TO TRY", "things_to_try"),
-                        ("CREDITS AND REFERENCES", "sources")]
-            for heading, key in sections:
-                text = spec.narrative.get(key)
-                if text:
-                    _text("h3", heading)
+            for key, heading in NARRATIVE_SECTIONS:
+                text = spec.narrative.get(key, "")
+                if text.strip():
+                    _text("h3", heading, cls=f"aligned-story-{key}")
                     _paragraphs(text)
-        _text("h3", "HOW TO USE IT")
+        _text("h3", "How to use this page", cls="aligned-story-how-to-use")
         _paragraphs(HOW_TO_USE)
 
 

@@ -2,8 +2,15 @@
 engagement, lines = trust (collaboration ties between people, and each person's trust in
 their manager along the spokes). Clicking a person selects them for the inspector.
 
+What the firm does is drawn too: vacancies (funded positions being recruited for) are
+empty seats in their team, positions the workforce plan has closed are faint dots, people
+who left in the last few weeks are crosses by how they left (laid off, quit, dismissed),
+people on the same project are linked by dotted lines, and a firm that has failed says so
+across the picture, with the week and the rule (cash below its credit line).
+
 Positions depend only on the team structure, which a model keeps for life, so they are
-computed once per run; an update sends colours, hover texts and the binned trust lines.
+computed once per run; an update sends colours, marks, hover texts, the binned trust lines
+and the project ties, all from whole arrays.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.agents.employee import DISMISSED, EXITS, LAID_OFF, QUIT
 from sim.params import FUNCTIONS, TASKS
 from sim.viz.plot import PlotlyView
 
@@ -27,6 +35,13 @@ TRUST_NAMES = ("trust < 0.35", "0.35–0.45", "0.45–0.55", "0.55–0.65", "≥
 #: each in the five trust classes; then come people, managers and the selection ring.
 LINE_STYLES = ({"width": 1.3, "opacity": 0.85}, {"width": 0.7, "opacity": 0.35})
 N_LINES = len(TRUST_COLORS) * len(LINE_STYLES)
+PROJECT_TIES = N_LINES  # the trace of project ties comes next, under the people
+PEOPLE = N_LINES + 1  # the trace of people (one point per position shown), which is clicked
+PROJECT_COLOR = "#8e24aa"
+#: People who left within this many weeks are marked where they sat, by how they left.
+RECENT_WEEKS = 4
+LEAVER_COLORS = {LAID_OFF: "#c62828", QUIT: "#ef6c00", DISMISSED: "#6d4c41"}
+SEAT_COLOR = "#546e7a"  # the outline of an empty seat (a vacancy)
 #: Engagement from red (actively disengaged) through amber to green (engaged); plotly.js knows
 #: only a few colour scales by name, so the scale is spelled out.
 ENGAGEMENT_SCALE = [[0.0, "#b71c1c"], [0.3, "#ef6c00"], [0.45, "#fdd835"], [0.6, "#9ccc65"],
@@ -58,6 +73,48 @@ def _segments(a: np.ndarray, b: np.ndarray) -> tuple[list, list]:
     return [v for pair in x for v in (*pair, None)], [v for pair in y for v in (*pair, None)]
 
 
+def project_links(project: np.ndarray, active: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Ties between people on the same project, as two arrays of indices (into `project`):
+    each project's present members in a chain, k − 1 ties for k members, so that the ties
+    connect exactly the people of each project."""
+    on = np.flatnonzero(active & (project >= 0))
+    order = on[np.argsort(project[on], kind="stable")]
+    same = project[order[1:]] == project[order[:-1]]
+    return order[:-1][same], order[1:][same]
+
+
+def recent_leavers(emp: Any, rows: np.ndarray, week: int) -> np.ndarray:
+    """Which of the positions `rows` someone left in the last RECENT_WEEKS weeks by quitting,
+    dismissal or layoff (and nobody holds now); a failed firm's last day is the banner's."""
+    how = emp.left_how[rows]
+    return (~emp.active[rows] & (week - emp.left_week[rows] < RECENT_WEEKS)
+            & np.isin(how, tuple(LEAVER_COLORS)))
+
+
+def failure_text(model: Any) -> str:
+    """What the picture says of a firm that has failed ("" while it operates): the week and
+    the model's rule, cash fallen below the credit line."""
+    if not model.failed:
+        return ""
+    finance = model.finance
+    return (f"The firm failed in week {finance.failed_week}: its cash "
+            f"(−${-finance.cash:,.0f}) fell below its credit line (−${finance.credit_limit:,.0f})."
+            if finance.cash < 0 else
+            f"The firm failed in week {finance.failed_week}: its cash fell below its credit "
+            f"line (−${finance.credit_limit:,.0f}).")
+
+
+def _wrap(text: str, width: int = 44) -> str:
+    """Text broken into lines of about `width` characters (plotly does not wrap)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
 class FirmPicture:
     """The network view of a run, redrawn in place.
 
@@ -74,7 +131,7 @@ class FirmPicture:
         self.widget = PlotlyView(layout=self.layout, on_click=self._clicked)
 
     def _clicked(self, curve: int, point: int) -> None:
-        if curve == N_LINES and self.run is not None and self.on_select is not None:
+        if curve == PEOPLE and self.run is not None and self.on_select is not None:
             self.on_select(int(self.rows[point]))
 
     def show(self, run: Run) -> None:
@@ -106,15 +163,15 @@ class FirmPicture:
         self.pair_inside = team[self.pair_a] == team[self.pair_b]
         total = emp.n_teams
         note = "" if self.shown_teams == total else f" (first {self.shown_teams} of {total} teams)"
-        title = {**self.layout["title"], "text": f"{run.label}: the firm{note}"}
-        self.widget.plot_layout = {**self.layout, "title": title}
+        self.title = f"{run.label}: the firm{note}"
+        self.shown_layout: tuple[str, str] | None = None  # (title, banner) on screen
 
     @staticmethod
     def _layout(width: int, height: int) -> dict:
         axis = {"visible": False}
         return {
             "title": {"text": "the firm", "font": {"size": 14}, "x": 0.02},
-            "width": width, "height": height, "margin": {"l": 4, "r": 4, "t": 36, "b": 4},
+            "width": width, "height": height, "margin": {"l": 4, "r": 4, "t": 48, "b": 4},
             "xaxis": {**axis}, "yaxis": {**axis, "scaleanchor": "x"},
             "showlegend": False, "template": "plotly_white", "hovermode": "closest",
             "uirevision": "firm", "clickmode": "event",
@@ -145,20 +202,43 @@ class FirmPicture:
                       for k in range(len(TRUST_COLORS))]
         return lines
 
+    def _set_layout(self, title: str, banner: str) -> None:
+        """The title (with this week's counts) and the failure banner, sent when changed."""
+        if self.shown_layout == (title, banner):
+            return
+        self.shown_layout = (title, banner)
+        notes = [{"text": _wrap(banner), "xref": "paper", "yref": "paper",
+                  "x": 0.5, "y": 0.5, "showarrow": False, "align": "center",
+                  "font": {"size": 13, "color": "#ffffff"}, "bgcolor": "#b71c1c",
+                  "borderpad": 6, "name": "failed"}] if banner else []
+        self.widget.plot_layout = {**self.layout, "annotations": notes,
+                                   "title": {**self.layout["title"], "text": title}}
+
     def update(self) -> None:
-        """Recolour people by engagement, redraw trust lines, refresh hover texts."""
+        """Recolour people by engagement, mark vacancies, closed positions and recent leavers,
+        redraw trust lines and project ties, refresh hover texts, the title and the banner."""
         if self.run is None:
             return
-        emp = self.run.model.employees
+        model = self.run.model
+        emp = model.employees
         rows = self.rows
         engagement = emp.engagement[rows]
         active = emp.active[rows]
-        mgr = self.run.model.managers
+        vacant = emp.funded[rows] & ~active
+        left = recent_leavers(emp, rows, model.week)
+        mgr = model.managers
         in_manager = emp.trust_in_manager()[rows]
+        project = emp.project[rows]
+        exits = [""] * rows.size  # how the recent leavers left (few: a loop over them only)
+        for i in np.flatnonzero(left).tolist():
+            exits[i] = f"<br>{EXITS[emp.left_how[rows[i]]]} in week {emp.left_week[rows[i]]}"
         text = [
             f"employee {r} · {FUNCTIONS[emp.role[r]]}<br>engagement {g:.2f} · "
-            f"trust in manager {t:.2f}" if a else f"position {r}: vacant"
-            for r, g, t, a in zip(rows, engagement, in_manager, active, strict=True)]
+            f"trust in manager {t:.2f}" + (f"<br>on project {j}" if j >= 0 else "") if a
+            else f"position {r}: " + (f"vacancy, recruiting {FUNCTIONS[emp.hire_function[r]]}"
+                                      if v else "closed") + e
+            for r, g, t, a, v, j, e in zip(rows, engagement, in_manager, active, vacant,
+                                           project, exits, strict=True)]
         manager_text = [
             f"manager of team {t}<br>reliability {mgr.reliability[t]:.2f} · "
             f"credit fairness {mgr.credit_fairness[t]:.2f} · autonomy {mgr.autonomy[t]:.2f}"
@@ -169,14 +249,21 @@ class FirmPicture:
                   "line": {"color": color, "width": look["width"]},
                   "opacity": look["opacity"], "x": x, "y": y}
                  for (color, name, look), (x, y) in zip(styles, self._lines(), strict=True)]
+        a, b = project_links(project, active)
+        x, y = _segments(self.people_xy[a], self.people_xy[b])
+        ties = {"type": "scatter", "mode": "lines", "name": "project ties", "hoverinfo": "skip",
+                "line": {"color": PROJECT_COLOR, "width": 1.6, "dash": "dot"}, "x": x, "y": y}
+        # a vacancy's point is hidden under its empty seat; a closed position is a faint dot
+        opacity = np.where(active, 1.0, np.where(vacant, 0.0, 0.25))
         people = {
             "type": "scatter", "mode": "markers", "name": "employees", "uid": "employees",
             "x": np.round(self.people_xy[:, 0], 3).tolist(),
             "y": np.round(self.people_xy[:, 1], 3).tolist(),
             "text": text, "hovertemplate": "%{text}<extra></extra>",
-            "marker": {"size": 10, "colorscale": ENGAGEMENT_SCALE, "cmin": 0, "cmax": 1,
+            "marker": {"size": np.where(active | vacant, 10, 5).tolist(),
+                       "colorscale": ENGAGEMENT_SCALE, "cmin": 0, "cmax": 1,
                        "color": np.round(np.where(active, engagement, 0.5), 3).tolist(),
-                       "opacity": np.where(active, 1.0, 0.2).tolist(),
+                       "opacity": opacity.tolist(),
                        "line": {"width": 0.6, "color": "#424242"},
                        "colorbar": {"title": {"text": "engagement", "side": "right"},
                                     "thickness": 10, "len": 0.6}}}
@@ -185,7 +272,34 @@ class FirmPicture:
                     "y": np.round(self.manager_xy[:, 1], 3).tolist(),
                     "text": manager_text, "hovertemplate": "%{text}<extra></extra>",
                     "marker": {"size": 13, "symbol": "square", "color": "#37474f"}}
-        self.widget.traces = [*lines, people, managers, self._ring()]
+        seats = self._marks("vacancies", vacant, text, {
+            "size": 10, "color": "#ffffff", "line": {"width": 1.5, "color": SEAT_COLOR}})
+        how = emp.left_how[rows][left]
+        colors = [LEAVER_COLORS[int(h)] for h in how]
+        leavers = self._marks("left", left, text, {
+            "size": 9, "symbol": "x-thin", "line": {"width": 2.5, "color": colors}})
+        self.widget.traces = [*lines, ties, people, managers, seats, leavers, self._ring()]
+        self._set_layout(self._title(model, int(vacant.sum()), how), failure_text(model))
+
+    def _marks(self, name: str, where: np.ndarray, text: list[str], marker: dict) -> dict:
+        """Markers drawn over the positions where `where` holds, with those positions' texts."""
+        at = np.flatnonzero(where)
+        return {"type": "scatter", "mode": "markers", "name": name,
+                "x": np.round(self.people_xy[at, 0], 3).tolist(),
+                "y": np.round(self.people_xy[at, 1], 3).tolist(),
+                "text": [text[i] for i in at.tolist()], "hovertemplate": "%{text}<extra></extra>",
+                "marker": marker}
+
+    def _title(self, model: Any, vacancies: int, how: np.ndarray) -> str:
+        """The title with this week's vacancies, projects and recent leavers in the picture."""
+        counts = np.bincount(how, minlength=len(EXITS))
+        left = ", ".join(f"{counts[h]} {EXITS[h]}" for h in LEAVER_COLORS if counts[h])
+        parts = [f"{vacancies} vacanc{'y' if vacancies == 1 else 'ies'}",
+                 f"{model.projects.count} projects"]
+        if left:
+            parts.append(f"last {RECENT_WEEKS} weeks: {left}")
+        return (f"{self.title}<br><span style=\"font-size: 11px\">{' · '.join(parts)}"
+                "</span>")
 
     def _ring(self) -> dict:
         """The marker ringing the selected person."""
@@ -218,7 +332,13 @@ def employee_state(run: Run, row: int) -> dict[str, Any]:
         "level": int(emp.level[row]), "tenure (weeks)": int(emp.tenure[row]),
     }
     if not active:
+        state["position"] = "vacancy (recruiting)" if emp.funded[row] else "closed"
+        if emp.left_how[row]:
+            state["last holder"] = (f"{EXITS[emp.left_how[row]]} in week "
+                                    f"{int(emp.left_week[row])}")
         return state
+    if emp.project[row] >= 0:
+        state["project"] = int(emp.project[row])
     engagement = float(emp.engagement[row])
     state.update({
         "engagement": engagement, "band": emp.band_of(engagement),
