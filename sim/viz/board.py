@@ -22,12 +22,10 @@ from sim.files import package_version
 from sim.measures import MEASURES
 from sim.paired import LEVEL, Results, paired_rows, single_rows
 from sim.params import PARAMS
+from sim.scenario import NARRATIVE_SECTIONS
 from sim.viz.charts import CHARTS, ChartSpec, band_figure, event_markers
 from sim.viz.setup import plain_value
 
-NARRATIVE = (("what_it_is", "What it is"), ("how_it_works", "How it works"),
-             ("things_to_notice", "Things to notice"), ("things_to_try", "Things to try"),
-             ("sources", "Sources"))
 STYLE = """
 body { font-family: Georgia, 'Times New Roman', serif; color: #222; margin: 0;
        line-height: 1.45; }
@@ -195,7 +193,7 @@ def _narratives(results: Results) -> str:
     out = []
     for run_set in results.plan.sets:
         spec = run_set.scenario
-        sections = [(h, spec.narrative.get(k, "")) for k, h in NARRATIVE]
+        sections = [(h, spec.narrative.get(k, "")) for k, h in NARRATIVE_SECTIONS]
         if not any(text for _, text in sections):
             continue
         out.append(f"<h3>{html.escape(run_set.label)}: {html.escape(spec.title)}</h3>")
