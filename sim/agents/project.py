@@ -102,28 +102,35 @@ class Projects:
         seats = p["project_team"] - np.bincount(emp.project[emp.project >= 0],
                                                 minlength=self.slots)
         seats = np.where(self.open, np.maximum(seats, 0), 0)
+        # only projects with a seat to fill are scored: the rest would score −∞ anyway, and
+        # scoring every project slot made this step grow with people × projects
+        cols = np.flatnonzero(seats > 0)
+        seats, need, function = seats[cols], self.need[cols], self.function[cols]
         free = emp.active & (emp.project == NOBODY)
         front = model.managers.front_of_member  # managers in front bring people to the work
         if p["customized_work"]:
             looking = rng.random(emp.n) < p["dip_in_rate"] * (1.0 + 2.0 * front)
+            if not cols.size:
+                return
             candidates = np.flatnonzero(free & looking)
             # what a project is worth to a person: passion for its work, the skill to do it
             # and the reputation still to build there
-            fit = np.sqrt(emp.skill[candidates] * emp.passion[candidates]) @ self.need.T
-            build = (1.0 - emp.reputation[candidates]) * emp.passion[candidates] @ self.need.T
+            fit = np.sqrt(emp.skill[candidates] * emp.passion[candidates]) @ need.T
+            build = (1.0 - emp.reputation[candidates]) * emp.passion[candidates] @ need.T
             score = fit + build
         else:
+            if not cols.size:
+                return
             candidates = np.flatnonzero(free)
             # managers assign people of the project's function, by credentials (level) and,
             # the more they follow from the front, by fit with the project's work
-            same = emp.role[candidates][:, None] == self.function[None, :]
+            same = emp.role[candidates][:, None] == function[None, :]
             weight = 0.5 + front[candidates][:, None]
             credentials = emp.level[candidates][:, None] / max(p["max_level"], 1)
-            fit = np.sqrt(emp.skill[candidates] * emp.passion[candidates]) @ self.need.T
+            fit = np.sqrt(emp.skill[candidates] * emp.passion[candidates]) @ need.T
             score = np.where(same, 1.0 + (1.0 - weight) * credentials + weight * fit, -np.inf)
         if not candidates.size:
             return
-        score = np.where(seats[None, :] > 0, score, -np.inf)
         best = np.argmax(score, axis=1)
         value = score[np.arange(candidates.size), best]
         ok = np.isfinite(value)
@@ -133,7 +140,7 @@ class Projects:
         first = np.searchsorted(best, best, side="left")
         place = np.arange(best.size) - first  # rank within the project's candidates
         taken = place < seats[best]
-        emp.join_projects(candidates[taken], best[taken])
+        emp.join_projects(candidates[taken], cols[best[taken]])
 
     def work(self) -> None:
         """Members put project_time of their effort in, weighted by their fit with the
