@@ -118,21 +118,34 @@ class Projects:
             fit = np.sqrt(emp.skill[candidates] * emp.passion[candidates]) @ need.T
             build = (1.0 - emp.reputation[candidates]) * emp.passion[candidates] @ need.T
             score = fit + build
+            if not candidates.size:
+                return
+            best = np.argmax(score, axis=1)
+            value = score[np.arange(candidates.size), best]
         else:
             if not cols.size:
                 return
             candidates = np.flatnonzero(free)
+            if not candidates.size:
+                return
             # managers assign people of the project's function, by credentials (level) and,
-            # the more they follow from the front, by fit with the project's work
-            same = emp.role[candidates][:, None] == function[None, :]
-            weight = 0.5 + front[candidates][:, None]
-            credentials = emp.level[candidates][:, None] / max(p["max_level"], 1)
-            fit = np.sqrt(emp.skill[candidates] * emp.passion[candidates]) @ need.T
-            score = np.where(same, 1.0 + (1.0 - weight) * credentials + weight * fit, -np.inf)
-        if not candidates.size:
-            return
-        best = np.argmax(score, axis=1)
-        value = score[np.arange(candidates.size), best]
+            # the more they follow from the front, by fit with the project's work; scored
+            # function by function (people of a function against its projects alone)
+            best = np.zeros(candidates.size, dtype=np.int64)
+            value = np.full(candidates.size, -np.inf)
+            roles = emp.role[candidates]
+            for f in np.unique(function).tolist():  # at most one pass per function
+                rows = np.flatnonzero(roles == f)
+                if not rows.size:
+                    continue
+                mine, who = np.flatnonzero(function == f), candidates[rows]
+                weight = 0.5 + front[who][:, None]
+                credentials = emp.level[who][:, None] / max(p["max_level"], 1)
+                fit = np.sqrt(emp.skill[who] * emp.passion[who]) @ need[mine].T
+                score = 1.0 + (1.0 - weight) * credentials + weight * fit
+                pick = np.argmax(score, axis=1)
+                best[rows] = mine[pick]
+                value[rows] = score[np.arange(rows.size), pick]
         ok = np.isfinite(value)
         candidates, best, value = candidates[ok], best[ok], value[ok]
         order = np.lexsort((-value, best))  # by project, best candidate first
