@@ -38,6 +38,17 @@ class Project(RowAgent):
         return [emp.agents[i] for i in np.flatnonzero((emp.project == self.row) & emp.active)]
 
 
+def _kinds(need: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of `need` (a project's work by function comes in a few kinds), in
+    the order of their first project, and that first project's row. A person's score of a
+    project depends on its kind alone, and among equal scores the first project wins, so
+    scoring the kinds and taking each kind's first project picks what scoring every project
+    would, at a cost that no longer grows with the number of projects."""
+    kinds, first = np.unique(need, axis=0, return_index=True)
+    order = np.argsort(first)
+    return kinds[order], first[order]
+
+
 class Projects:
     """The open projects as arrays (a pool of `slots` rows, reused as projects finish)."""
 
@@ -115,13 +126,15 @@ class Projects:
             candidates = np.flatnonzero(free & looking)
             # what a project is worth to a person: passion for its work, the skill to do it
             # and the reputation still to build there
-            fit = np.sqrt(emp.skill[candidates] * emp.passion[candidates]) @ need.T
-            build = (1.0 - emp.reputation[candidates]) * emp.passion[candidates] @ need.T
+            kinds, first = _kinds(need)
+            fit = np.sqrt(emp.skill[candidates] * emp.passion[candidates]) @ kinds.T
+            build = (1.0 - emp.reputation[candidates]) * emp.passion[candidates] @ kinds.T
             score = fit + build
             if not candidates.size:
                 return
-            best = np.argmax(score, axis=1)
-            value = score[np.arange(candidates.size), best]
+            pick = np.argmax(score, axis=1)
+            best = first[pick]
+            value = score[np.arange(candidates.size), pick]
         else:
             if not cols.size:
                 return
@@ -139,12 +152,13 @@ class Projects:
                 if not rows.size:
                     continue
                 mine, who = np.flatnonzero(function == f), candidates[rows]
+                kinds, first = _kinds(need[mine])
                 weight = 0.5 + front[who][:, None]
                 credentials = emp.level[who][:, None] / max(p["max_level"], 1)
-                fit = np.sqrt(emp.skill[who] * emp.passion[who]) @ need[mine].T
+                fit = np.sqrt(emp.skill[who] * emp.passion[who]) @ kinds.T
                 score = 1.0 + (1.0 - weight) * credentials + weight * fit
                 pick = np.argmax(score, axis=1)
-                best[rows] = mine[pick]
+                best[rows] = mine[first[pick]]
                 value[rows] = score[np.arange(rows.size), pick]
         ok = np.isfinite(value)
         candidates, best, value = candidates[ok], best[ok], value[ok]
