@@ -238,6 +238,19 @@ class PairedRow:
             return "B better" if self.diff * self.better > 0 else "A better"
         return "B higher" if self.diff > 0 else "B lower"
 
+    @property
+    def tone(self) -> str:
+        """How a table colours the row: 'better' or 'worse' (for B, robust, on a measure with
+        a direction), else 'unclear'."""
+        if self.robust and self.better:
+            return "better" if self.verdict == "B better" else "worse"
+        return "unclear"
+
+    @property
+    def share_text(self) -> str:
+        """The share of seeds in which B does better, as shown ('–' without a direction)."""
+        return "–" if self.b_better is None else f"{self.b_better:.0%}"
+
 
 def single_rows(results: Results, measures: Iterable[str] = TABLE_MEASURES) -> list[tuple]:
     """Without B: each measure's median over seeds and its 90% interval."""

@@ -354,10 +354,7 @@ class Viewer:
             return
         rows = []
         for row in paired_rows(results):
-            cls = "aligned-unclear"
-            if row.robust and row.better:
-                cls = "aligned-better" if row.verdict == "B better" else "aligned-worse"
-            share = "–" if row.b_better is None else f"{row.b_better:.0%}"
+            cls, share = f"aligned-{row.tone}", row.share_text
             rows.append([MEASURES[row.measure].label, (_number(row.a), "num"),
                          (_number(row.b), "num"), (_signed(row.diff), f"num {cls}"),
                          (f"{_signed(row.low)} … {_signed(row.high)}", "num aligned-interval"),

@@ -142,10 +142,7 @@ def _table(results: Results) -> str:
     a, b = (s.label for s in results.plan.sets)
     rows = []
     for row in paired_rows(results):
-        css = "unclear"
-        if row.robust and row.better:
-            css = "better" if row.verdict == "B better" else "worse"
-        share = "–" if row.b_better is None else f"{row.b_better:.0%}"
+        css, share = row.tone, row.share_text
         rows.append(
             f"<tr>{_measure_cell(row.measure)}<td class=\"num\">{number(row.a)}</td>"
             f"<td class=\"num\">{number(row.b)}</td><td class=\"num {css}\">{signed(row.diff)}"
