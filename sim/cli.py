@@ -20,7 +20,7 @@ from sim.errors import InputError, Terminated
 
 #: Subcommand modules, in the order `aligned --help` lists them.
 COMMANDS = ("run", "viz", "scenarios", "lesson", "claims", "compare", "params", "measures",
-            "sweep", "report", "validate", "bench")
+            "sweep", "calibrate", "report", "validate", "bench")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -55,6 +55,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="seeds per claim instead of each claim's own number")
     p.add_argument("--strict", action="store_true",
                    help="exit 1 when a claim does not hold (default: only errors fail)")
+    p.add_argument("--posterior", type=int, metavar="N",
+                   help="judge each claim over N draws of the calibration's posterior (one "
+                   "seed each, paired) instead of its seeds: the verdict across draws, the "
+                   "share of draws in which it holds, and the fitted parameters its effect "
+                   "follows (supported, contradicted, depends on X, or inconclusive)")
     p.add_argument("--json", action="store_true", help="print the verdicts as JSON")
     add_batch_options(p, DEFAULT_RESULTS)
     p.set_defaults(handler=handle)
@@ -73,6 +78,8 @@ def handle(args: argparse.Namespace) -> int:
     if not stated:
         print("no claims stated")
         return 0
+    if args.posterior is not None:
+        return handle_posterior(args, stated)
     verdicts = claims.check(stated, args.workers, progress=not args.quiet, seeds=args.seeds,
                             results=args.results or DEFAULT_RESULTS, fresh=args.fresh,
                             announce=say(args))
@@ -89,3 +96,30 @@ def handle(args: argparse.Namespace) -> int:
               + (f"; {open_} inconclusive (too few seeds to reach p < {claims.ALPHA:g})"
                  if open_ else ""))
     return 1 if failed and args.strict else 0
+
+
+def handle_posterior(args: argparse.Namespace, stated: list) -> int:
+    """`--posterior N`: every claim over N posterior draws."""
+    from sim import posterior
+
+    if args.seeds is not None:
+        raise InputError("--seeds and --posterior: choose one (over the posterior, each draw "
+                         "runs one seed)")
+    if args.fresh:
+        raise InputError("--fresh: not with --posterior (runs over draws are kept by their "
+                         "parameters, so a new posterior never reuses an old one's runs)")
+    verdicts = posterior.check(stated, args.posterior, args.workers, progress=not args.quiet,
+                               results=args.results or DEFAULT_RESULTS, announce=say(args))
+    if args.json:
+        import json
+
+        print(json.dumps([v.as_json() for v in verdicts], indent=2, allow_nan=False))
+    else:
+        print(posterior.markdown(verdicts))
+        counts: dict[str, int] = {}
+        for v in verdicts:
+            key = "depends on a parameter" if v.label.startswith("depends") else v.label
+            counts[key] = counts.get(key, 0) + 1
+        print(f"\nover {args.posterior} posterior draws: " + ", ".join(
+            f"{n} {label}" for label, n in sorted(counts.items())))
+    return 1 if args.strict and any(not v.verdict.held for v in verdicts) else 0

@@ -55,6 +55,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    "satisfaction, exits and quits, week by week")
     p.add_argument("--yes", action="store_true",
                    help=f"run even when --steps is more than {MAX_STEPS:,} weeks")
+    p.add_argument("--posterior", type=int, metavar="N",
+                   help="run N draws of the calibration's posterior instead (one seed each, "
+                   "from --seed up; the scenario's own parameters override the draws) and "
+                   "report each last-year measure's median and 90%% interval")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="with --posterior: worker processes (default: ALIGNED_WORKERS, else "
+                   "one)")
     p.set_defaults(handler=handle)
 
 
@@ -73,6 +80,8 @@ def handle(args: argparse.Namespace) -> int:
         raise InputError(f"--seed {args.seed}: expected an integer ≥ 0")
     overrides = parse_sets(args.sets)
     spec = scenario.load(args.scenario)
+    if args.posterior is not None:
+        return handle_posterior(args, spec, overrides)
     seed = spec.seed if args.seed is None else args.seed
     # --json prints the summary for a program to read: files only where --out asks for them
     out = args.out or (None if args.json else f"results/runs/{spec.name}-seed{seed}")
@@ -95,6 +104,37 @@ def handle(args: argparse.Namespace) -> int:
     files = "timeseries.parquet, summary.json, params.json" + (
         f", {TEAMS_FILE}" if args.teams else "")
     print(f"\nwrote {out}/{files}")
+    return 0
+
+
+def handle_posterior(args: argparse.Namespace, spec: object, overrides: dict) -> int:
+    """`--posterior N`: the scenario over N posterior draws, medians and 90% intervals."""
+    from sim import posterior
+
+    if args.posterior < 1:
+        raise InputError(f"--posterior {args.posterior}: expected an integer ≥ 1")
+    if args.workers is not None and args.workers < 1:
+        raise InputError(f"--workers {args.workers}: expected an integer ≥ 1")
+    for option, given in (("--out", args.out), ("--teams", args.teams)):
+        if given:
+            raise InputError(f"{option}: not with --posterior (which reports intervals over "
+                             "draws; run one draw's parameters with --set to keep its files)")
+    result = posterior.run(spec, args.posterior, args.seed, args.steps, args.workers,
+                           progress=sys.stderr.isatty() and not args.json, **overrides)
+    summary = result.summary
+    if args.json:
+        print(json.dumps(summary, indent=2, allow_nan=False))
+        return 0
+    year = summary["last_year"]
+    lines = [f"{summary['scenario']}  {summary['posterior']} posterior draws (seeds "
+             f"{summary['seeds'][0]}-{summary['seeds'][-1]})  {summary['steps']} weeks; firms "
+             f"failed: {summary['failed_share']:.0%}",
+             f"{'last year':<30}{'median':>12}{'5%':>12}{'95%':>12}"]
+    for key in (*TABLE_ROWS, "annual_quit_rate", "annual_churn_rate"):
+        row = year[key]
+        lines.append(f"{key:<30}{_fmt(row['median']):>12}{_fmt(row['p05']):>12}"
+                     f"{_fmt(row['p95']):>12}")
+    print("\n".join(lines))
     return 0
 
 

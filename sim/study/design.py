@@ -113,6 +113,8 @@ def expand(spec: Spec) -> Design:
     scalar = {m: stats for m, stats in scalar.items() if stats}
     hooks = faults()
     tasks = []
+    if spec.posterior:  # replication r over draw r, in place of the baseline's fitted values
+        from sim.posterior import with_draw
     for record in points.to_dict("records"):
         point = record.pop("point")
         policy = record.pop("policy", None)
@@ -122,8 +124,9 @@ def expand(spec: Spec) -> Design:
         for rep in range(reps):
             run_id = point * reps + rep
             tasks.append(RunTask(
-                run_id=run_id, params=params, seed=seeds[rep if spec.common_random_numbers
-                                                         else run_id],
+                run_id=run_id, seed=seeds[rep if spec.common_random_numbers else run_id],
+                params={**with_draw(params, spec.posterior[rep]), **spec.constants,
+                        **spec.held, **record} if spec.posterior else params,
                 steps=spec.steps, events=events, outcomes=scalar, series=series,
                 record_every=spec.record_every, point=point, policy=policy, replication=rep,
                 varied=record, fault=hooks.get(run_id)))

@@ -33,8 +33,8 @@ DESIGNS = ("grid", "lhs", "sobol", "morris")
 STATS = ("final", "last_year", "timeseries")
 ROLES = ("uncertainties", "levers", "constants")
 SPEC_KEYS = ("name", "title", "description", "question", "scenario", "steps", "seed",
-             "replications", "record_every", "common_random_numbers", "design", "outcomes",
-             "policies", *ROLES)
+             "replications", "posterior", "record_every", "common_random_numbers", "design",
+             "outcomes", "policies", *ROLES)
 DESIGN_KEYS = ("kind", "n", "levels", "second_order")
 RANGE_KEYS = ("low", "high", "levels")
 #: Outcomes only the last-year summary has (rates over the last 52 weeks).
@@ -97,6 +97,9 @@ class Spec:
     #: Scheduled changes during a run (the base scenario's), and a policy scenario's own.
     base_events: tuple[Any, ...] = ()
     policy_events: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    #: `posterior = N`: each point runs over the calibration's first N posterior draws
+    #: (replication r takes draw r, in place of the baseline's fitted values).
+    posterior: list[dict[str, float]] = field(default_factory=list)
 
     @property
     def sampled(self) -> list[Factor]:
@@ -181,6 +184,15 @@ def parse_spec(data: dict[str, Any], where: str, text: str = "",
     steps = _positive(where, "steps", data.get("steps", base.steps))
     seed = _positive(where, "seed", data.get("seed", base.seed), minimum=0)
     replications = _positive(where, "replications", data.get("replications", 1))
+    draws: list[dict[str, float]] = []
+    if "posterior" in data:
+        if "replications" in data:
+            raise InputError(f"{where}: posterior and replications: choose one (with "
+                             "posterior = N, each point runs once for each of N draws)")
+        from sim.calibrate import draws as posterior_draws
+
+        replications = _positive(where, "posterior", data["posterior"])
+        draws = posterior_draws(replications)
     crn = _typed(where, "common_random_numbers", data.get("common_random_numbers", True), bool,
                  "true or false")
     design, n, levels, second_order = _parse_design(data.get("design", "grid"), where)
@@ -233,7 +245,7 @@ def parse_spec(data: dict[str, Any], where: str, text: str = "",
         levels=levels, second_order=second_order, factors=factors, constants=constants,
         held=held, policies=policies, outcomes=outcomes, base_params=dict(base.params),
         data=data, text=text, path=path, base_events=events_of(base),
-        policy_events=policy_events,
+        policy_events=policy_events, posterior=draws,
     )
     spec.hash = spec_hash(spec)
     return spec
@@ -401,6 +413,8 @@ def spec_hash(spec: Spec) -> str:
     (and the scheduled events, when there are any)."""
     content: dict[str, Any] = {"spec": spec.data, "base": spec.base_params,
                                "policies": spec.policies}
+    if spec.posterior:
+        content["posterior"] = spec.posterior
     if spec.base_events or spec.policy_events:
         content["events"] = {"base": [event_identity(e) for e in spec.base_events],
                              **{name: [event_identity(e) for e in found]

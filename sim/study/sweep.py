@@ -178,6 +178,8 @@ def rows(records: list[RunRecord], design: Design, spec: Spec, varied: list[str]
             row["policy"] = task.policy
         row.update({name: task.varied[name] for name in varied})
         row.update({"replication": task.replication, "seed": task.seed})
+        if spec.posterior:  # the run's posterior draw, as it ran (a scenario's own values win)
+            row.update({f"posterior__{k}": float(task.params[k]) for k in spec.posterior[0]})
         row.update({c: record.outcomes.get(c, math.nan) for c in outcome_columns})
         # whether and when the firm failed, for every run (failed_week: -1 when it did not,
         # a whole number in every engine's table)
@@ -206,7 +208,9 @@ def rows(records: list[RunRecord], design: Design, spec: Spec, varied: list[str]
 def empty_runs(spec: Spec, varied: list[str]) -> pd.DataFrame:
     """A runs table with no rows and the sweep's columns."""
     columns = ["run_id", "point", *(["policy"] if spec.policies else []), *varied,
-               "replication", "seed", *spec.scalar_outcomes, "failed", "failed_week",
+               "replication", "seed",
+               *(f"posterior__{k}" for k in (spec.posterior[0] if spec.posterior else {})),
+               *spec.scalar_outcomes, "failed", "failed_week",
                *RESULT_COLUMNS]
     return pd.DataFrame(columns=columns)
 

@@ -49,6 +49,8 @@ class TeamYears:
     engagement: np.ndarray  # per team: mean engagement of its members
     satisfaction: np.ndarray  # per team: mean satisfaction of its customers
     turnover: np.ndarray  # per team: leavers a year / mean headcount
+    churn_rate: float = 0.0  # customers lost a year / mean customer base
+    productivity: np.ndarray | None = None  # per team: cases closed a week per head
 
 
 def leavers(active_before: np.ndarray, tenure_before: np.ndarray, active: np.ndarray,
@@ -68,6 +70,7 @@ def run_seed(params: dict, seed: int, steps: int = STEPS, window: int = WINDOW) 
     satisfaction = np.zeros(teams)
     heads = np.zeros(teams)
     left = np.zeros(teams)
+    closed = np.zeros(teams)
     for week in range(steps):
         measured = week >= steps - window
         if measured:
@@ -76,7 +79,9 @@ def run_seed(params: dict, seed: int, steps: int = STEPS, window: int = WINDOW) 
         if not measured:
             continue
         gone = leavers(active_before, tenure_before, emp.active, emp.tenure)
-        assert int(gone.sum()) == emp.quits + emp.dismissals + emp.layoffs, \
+        # while the firm operates every leaver is a quit, dismissal or layoff; the week it
+        # fails, everyone left goes with it
+        assert model.failed or int(gone.sum()) == emp.quits + emp.dismissals + emp.layoffs, \
             "leavers must match exits"
         count = np.bincount(emp.team, weights=emp.active, minlength=teams)
         total = np.bincount(emp.team, weights=emp.engagement * emp.active, minlength=teams)
@@ -84,15 +89,24 @@ def run_seed(params: dict, seed: int, steps: int = STEPS, window: int = WINDOW) 
         satisfaction += model.team_satisfaction
         heads += count
         left += np.bincount(emp.team, weights=gone, minlength=teams)
+        closed += np.bincount(emp.team, weights=emp.throughput * emp.active, minlength=teams)
     frame = model.datacollector.get_model_vars_dataframe().iloc[-window:]
     years = window / 52
     return TeamYears(
         bands={k: float(frame[k].mean()) for k in BANDS},
-        quit_rate=float(frame["quits"].sum() / years / frame["headcount"].mean()),
+        quit_rate=_rate(frame["quits"].sum() / years, frame["headcount"].mean()),
         engagement=engagement / window,
         satisfaction=satisfaction / window,
         turnover=left / years / np.maximum(heads / window, 1e-9),
+        churn_rate=_rate(frame["churned"].sum() / years, frame["customers"].mean()),
+        productivity=closed / np.maximum(heads, 1e-9),
     )
+
+
+def _rate(count: float, base: float) -> float:
+    """A yearly count over a mean base; NaN over an empty base (a firm that failed before
+    the measured year has no rate)."""
+    return float(count / base) if base > 0 else float("nan")
 
 
 def _run_seed(job: tuple[dict, int]) -> TeamYears:
