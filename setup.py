@@ -12,7 +12,8 @@ from setuptools.command.build_py import build_py
 ROOT = Path(__file__).resolve().parent
 #: The checkout's folders that ship, and which of their files (the experiments' scripts
 #: stay in the checkout).
-LIBRARY = {"scenarios": ("*.toml", "README.md"), "experiments": ("*.toml", "README.md")}
+LIBRARY = {"scenarios": ("*.toml", "README.md", "calibration/posterior.parquet"),
+           "experiments": ("*.toml", "README.md")}
 
 
 class BuildWithLibrary(build_py):
@@ -28,7 +29,9 @@ class BuildWithLibrary(build_py):
             self.mkpath(str(target))
             for pattern in patterns:
                 for path in sorted((ROOT / folder).glob(pattern)):
-                    self.copy_file(str(path), str(target / path.name))
+                    into = target / path.relative_to(ROOT / folder)
+                    self.mkpath(str(into.parent))
+                    self.copy_file(str(path), str(into))
 
 
 setup(cmdclass={"build_py": BuildWithLibrary})

@@ -3,7 +3,8 @@
 # it, install the wheel (core dependencies only, at the versions of the constraints file)
 # into a new virtual environment outside the checkout, and use it from a folder that is not
 # the checkout: `aligned --version`, `aligned scenarios`, `aligned run baseline --steps 52`,
-# an experiment spec by name, and `week` as a column of the run's time series.
+# an experiment spec by name, `week` as a column of the run's time series, and the shipped
+# posterior (`aligned run baseline --posterior 2`).
 # Usage: scripts/check_wheel.sh VENV_PYTHON CONSTRAINTS_FILE
 set -euo pipefail
 python=$1
@@ -33,6 +34,7 @@ bin=$work/venv/bin
 grep -q '^baseline ' scenarios.txt || { echo "wheel: baseline is not listed"; exit 1; }
 echo "wheel: aligned scenarios lists $(wc -l <scenarios.txt) scenarios"
 "$bin/aligned" run baseline --steps 52 --out run >/dev/null
+"$bin/aligned" run baseline --posterior 2 --steps 4 --json >posterior.json
 "$bin/python" - "$checkout" <<'PY'
 """The installed package runs from itself, has its libraries, and needs no extra."""
 import importlib.util
@@ -53,5 +55,14 @@ assert columns[0] == "week" and pq.read_table("run/timeseries.parquet").num_rows
 for extra in ("solara", "distributed", "ema_workbench"):
     assert importlib.util.find_spec(extra) is None, f"{extra} installed by the core"
 print(f"wheel: aligned run baseline --steps 52 wrote run/ ({len(columns)} columns, week first)")
+import json
+
+from sim import calibrate
+
+shipped = calibrate.posterior_file()
+assert "site-packages" in str(shipped) and shipped.is_file(), shipped
+interval = json.loads(Path("posterior.json").read_text())["last_year"]["engaged_share"]
+assert set(interval) == {"median", "p05", "p95"}, interval
+print(f"wheel: the posterior ships ({shipped.name}); --posterior 2 reports intervals")
 PY
 echo "wheel: ok in $((SECONDS - started)) s"

@@ -13,7 +13,7 @@ from sim.errors import InputError
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """Register `aligned calibrate`."""
-    from sim.calibrate import DEFAULT_FOLDER, POSTERIOR_FILE, Settings
+    from sim.calibrate import DEFAULT_FOLDER, Settings
 
     d = Settings()
     p = sub.add_parser(
@@ -40,8 +40,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="stop before a generation that would take the runs past N")
     p.add_argument("--folder", default=str(DEFAULT_FOLDER), metavar="DIR",
                    help="where the runs are kept, and resumed from (default: %(default)s)")
-    p.add_argument("--out", default=str(POSTERIOR_FILE), metavar="FILE",
-                   help="the posterior file (default: scenarios/calibration/posterior.parquet)")
+    p.add_argument("--out", metavar="FILE",
+                   help="the posterior file (default: ALIGNED_POSTERIOR, else "
+                   "scenarios/calibration/posterior.parquet)")
     p.add_argument("--executor", choices=("local", "dask"), default="local",
                    help="local: a process pool on this machine (default); dask: a Dask "
                    "LocalCluster, or the cluster given by --scheduler")
@@ -49,6 +50,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    "scheduler (implies --executor dask)")
     p.add_argument("--workers", type=int, metavar="N",
                    help="worker processes (default: ALIGNED_WORKERS, else every core)")
+    p.add_argument("--check", type=int, metavar="N",
+                   help="instead of fitting: run the baseline at N draws of the posterior "
+                   "file (--out) and compare each moment's median and 90%% interval with "
+                   "its target (a posterior predictive check)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=handle)
 
@@ -64,11 +69,13 @@ def handle(args: argparse.Namespace) -> int:
         raise InputError(f"--workers {args.workers}: expected an integer ≥ 1")
     if args.max_runs is not None and args.max_runs < 1:
         raise InputError(f"--max-runs {args.max_runs}: expected an integer ≥ 1")
+    if args.check is not None:
+        return handle_check(args)
     settings = calibrate.Settings(particles=args.particles, alpha=args.alpha,
                                   p_acc_min=args.p_acc_min, max_generations=args.generations,
                                   seed=args.seed)
     settings.check()
-    out = Path(args.out)
+    out = Path(args.out) if args.out else calibrate.posterior_file()
     check_out_file(out, "--out")
     folder = Path(args.folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -98,4 +105,22 @@ def handle(args: argparse.Namespace) -> int:
     print(f"{path}: {len(result.posterior)} particles after {len(result.generations)} "
           f"generations, {result.runs} runs; tolerance {last.epsilon:.3f}, acceptance "
           f"{last.p_acc:.2f}, effective sample size {meta['ess']:.0f}")
+    return 0
+
+
+def handle_check(args: argparse.Namespace) -> int:
+    """`--check N`: the posterior predictive check, as a table."""
+    from sim import calibrate
+
+    if args.check < 1:
+        raise InputError(f"--check {args.check}: expected an integer ≥ 1")
+    if args.workers is not None and args.workers < 1:
+        raise InputError(f"--workers {args.workers}: expected an integer ≥ 1")
+    rows = calibrate.predictive_check(args.check, args.workers, progress=not args.quiet,
+                                      path=Path(args.out) if args.out else None)
+    print(f"{'moment':<28}{'target':>9}{'±':>7}{'median':>9}{'5%':>9}{'95%':>9}  within")
+    for r in rows:
+        name = r["moment"] + ("" if r["fitted"] else " (held out)")
+        print(f"{name:<28}{r['target']:>9.3f}{r['tolerance']:>7.3f}{r['median']:>9.3f}"
+              f"{r['p05']:>9.3f}{r['p95']:>9.3f}  {'yes' if r['within'] else 'no'}")
     return 0

@@ -19,7 +19,7 @@ class Settings:
     """
 
     runs: int = 200  # March: organizations per parameter cell
-    seeds: int = 5  # calibration: ten-year baseline runs
+    seeds: int = 10  # calibration: ten-year baseline runs (≥ 10 for the pooled correlations)
     seed: int = 0  # base seed of every random stream
     tolerance_scale: float = 1.0
     workers: int | None = None  # processes for many-run checks (sim.study's default)
