@@ -4,6 +4,7 @@ commands that read it."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 
@@ -65,7 +66,7 @@ def test_the_fit_narrows_onto_a_known_answer_and_resumes(tmp_path):
     executor = LocalExecutor(1)
     whole = calibrate.fit(tmp_path / "whole", settings, executor, simulate=toy)
     eps = [g.epsilon for g in whole.generations]
-    assert len(eps) == 8 and all(b <= a for a, b in zip(eps, eps[1:], strict=False))
+    assert len(eps) == 8 and all(b <= a for a, b in itertools.pairwise(eps))
     assert eps[-1] < 0.6 * eps[0]
     identified = slice(0, len(calibrate.TARGETS))
     prior_miss = 0.2 * WIDTH[identified]
