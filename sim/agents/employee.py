@@ -544,33 +544,33 @@ class Employees:
             group = np.zeros(rows.size, dtype=np.int64) if p["platform"] else self.team[rows]
         else:
             group = self.team[rows]
-        for f in range(nf):
-            if p["customized_work"]:
-                rank = self.skill[rows, f]
-                can = np.ones(rows.size, dtype=bool)
-            else:
-                rank = self.level[rows] * 1e4 + self.tenure[rows]
-                can = self.role[rows] == f
-            mentors = np.flatnonzero(can)
-            mentors = mentors[np.lexsort((-rank[mentors], group[mentors]))]
-            m_group = group[mentors]
-            mentees = np.flatnonzero(wanted == f)
-            if not mentees.size or not mentors.size:
-                continue
-            mentees = mentees[np.lexsort((self.skill[rows[mentees], f], group[mentees]))]
-            e_group = group[mentees]
-            e_place = np.arange(mentees.size) - np.searchsorted(e_group, e_group, side="left")
-            slot = e_place // cap  # the mentee's mentor: that far down the group's list
-            starts = np.searchsorted(m_group, e_group, side="left")
-            ends = np.searchsorted(m_group, e_group, side="right")
-            index = starts + slot
-            ok = index < ends
-            chosen = np.full(mentees.size, NOBODY)
-            chosen[ok] = rows[mentors[index[ok]]]
-            better = ok.copy()
-            better[ok] = (self.skill[chosen[ok], f] > self.skill[rows[mentees[ok]], f]) & (
-                chosen[ok] != rows[mentees[ok]])
-            self.mentor[rows[mentees[better]]] = chosen[better]
+        # Every function at once: a mentor's or mentee's list is keyed by (function, group),
+        # so each (function, group) is one run of the sorted lists, in the order the lists
+        # of one function at a time had (lexsort is stable).
+        n_groups = int(group.max()) + 1
+        skill = self.skill[rows]  # (people, functions)
+        if p["customized_work"]:  # everyone may mentor in every function, by skill there
+            m_pos = np.tile(np.arange(rows.size), nf)
+            m_key = np.repeat(np.arange(nf) * n_groups, rows.size) + group[m_pos]
+            rank = skill.T.ravel()
+        else:  # people mentor in their own function, the senior first
+            m_pos = np.arange(rows.size)
+            m_key = self.role[rows] * n_groups + group
+            rank = self.level[rows] * 1e4 + self.tenure[rows]
+        order = np.lexsort((-rank, m_key))
+        m_pos, m_key = m_pos[order], m_key[order]
+        mentees = np.flatnonzero((wanted >= 0) & (wanted < nf))
+        f = wanted[mentees]
+        e_key = f * n_groups + group[mentees]
+        order = np.lexsort((skill[mentees, f], e_key))
+        mentees, f, e_key = mentees[order], f[order], e_key[order]
+        e_place = np.arange(mentees.size) - np.searchsorted(e_key, e_key, side="left")
+        index = np.searchsorted(m_key, e_key, side="left") + e_place // cap
+        ok = index < np.searchsorted(m_key, e_key, side="right")
+        mentees, f = mentees[ok], f[ok]
+        chosen = m_pos[index[ok]]  # positions in rows; only a more skilled other one helps
+        better = (skill[chosen, f] > skill[mentees, f]) & (chosen != mentees)
+        self.mentor[rows[mentees[better]]] = rows[chosen[better]]
         taken = self.mentor[self.mentor >= 0]
         self.mentor_load = np.minimum(0.5, p["mentor_time"] * np.bincount(taken,
                                                                           minlength=self.n))

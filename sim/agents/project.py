@@ -38,15 +38,16 @@ class Project(RowAgent):
         return [emp.agents[i] for i in np.flatnonzero((emp.project == self.row) & emp.active)]
 
 
-def _kinds(need: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _kinds(need: np.ndarray, kind: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct rows of `need` (a project's work by function comes in a few kinds), in
-    the order of their first project, and that first project's row. A person's score of a
-    project depends on its kind alone, and among equal scores the first project wins, so
-    scoring the kinds and taking each kind's first project picks what scoring every project
-    would, at a cost that no longer grows with the number of projects."""
-    kinds, first = np.unique(need, axis=0, return_index=True)
-    order = np.argsort(first)
-    return kinds[order], first[order]
+    the order of their first project, and that first project's row; `kind` numbers each
+    row's kind (`Projects.kind`: equal rows, equal numbers). A person's score of a project
+    depends on its kind alone, and among equal scores the first project wins, so scoring
+    the kinds and taking each kind's first project picks what scoring every project would,
+    at a cost that no longer grows with the number of projects."""
+    first = np.unique(kind, return_index=True)[1]  # each kind's first row
+    first.sort()
+    return need[first], first
 
 
 class Projects:
@@ -60,6 +61,9 @@ class Projects:
         self.open = np.zeros(k, dtype=bool)
         self.need = np.zeros((k, nf))  # share of the work in each function (rows sum to 1)
         self.function = np.zeros(k, dtype=np.int64)
+        #: which of the few kinds of work `need` is: main · nf + second function, or
+        #: main · nf + main for work all in the main function (equal rows, equal numbers)
+        self.kind = np.zeros(k, dtype=np.int64)
         self.size = np.zeros(k)
         self.progress = np.zeros(k)
         self.fitted = np.zeros(k)  # Σ effort × fit put in, for the quality of the result
@@ -95,6 +99,7 @@ class Projects:
         need[np.arange(k), second] += np.where(split, 0.3, 0.0)
         self.need[free] = need
         self.function[free] = main
+        self.kind[free] = main * nf + np.where(split, second, main)
         self.size[free] = p["project_size"]
         self.progress[free] = 0.0
         self.fitted[free] = 0.0
@@ -117,6 +122,7 @@ class Projects:
         # scoring every project slot made this step grow with people × projects
         cols = np.flatnonzero(seats > 0)
         seats, need, function = seats[cols], self.need[cols], self.function[cols]
+        kind = self.kind[cols]
         free = emp.active & (emp.project == NOBODY)
         front = model.managers.front_of_member  # managers in front bring people to the work
         if p["customized_work"]:
@@ -126,7 +132,7 @@ class Projects:
             candidates = np.flatnonzero(free & looking)
             # what a project is worth to a person: passion for its work, the skill to do it
             # and the reputation still to build there
-            kinds, first = _kinds(need)
+            kinds, first = _kinds(need, kind)
             fit = np.sqrt(emp.skill[candidates] * emp.passion[candidates]) @ kinds.T
             build = (1.0 - emp.reputation[candidates]) * emp.passion[candidates] @ kinds.T
             score = fit + build
@@ -152,7 +158,7 @@ class Projects:
                 if not rows.size:
                     continue
                 mine, who = np.flatnonzero(function == f), candidates[rows]
-                kinds, first = _kinds(need[mine])
+                kinds, first = _kinds(need[mine], kind[mine])
                 weight = 0.5 + front[who][:, None]
                 credentials = emp.level[who][:, None] / max(p["max_level"], 1)
                 fit = np.sqrt(emp.skill[who] * emp.passion[who]) @ kinds.T
