@@ -98,7 +98,17 @@ def draw_types(rng: np.random.Generator, n: int, shares: tuple[float, float, flo
     conditional, free_rider, hump = shares
     p = np.array([conditional, free_rider, hump, max(0.0, 1.0 - conditional - free_rider
                                                       - hump)])
-    return rng.choice(len(Cooperation), size=n, p=p / p.sum()).astype(np.int8)
+    return draw_categories(rng, p / p.sum(), n).astype(np.int8)
+
+
+def draw_categories(rng: np.random.Generator, p: np.ndarray, n: int) -> np.ndarray:
+    """`rng.choice(len(p), size=n, p=p)` (int64): the same draws from the same stream, by
+    the steps Generator.choice takes (the cumulative shares, normalized by their last, and
+    one uniform per draw placed among them), without its checks of `p`, which the caller
+    guarantees (non-negative shares summing to one)."""
+    cdf = p.cumsum()
+    cdf /= cdf[-1]
+    return cdf.searchsorted(rng.random(n), side="right")
 
 
 def update_beliefs(belief: np.ndarray, observed: np.ndarray, rate: float) -> np.ndarray:

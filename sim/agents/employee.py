@@ -9,6 +9,7 @@ autonomy × fit, recognition and purpose; quitting follows the outside-option ga
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -639,18 +640,25 @@ class Employees:
         cap = self.model.p["max_platform_ties"]
         order = np.argsort(which, kind="stable")
         members, which = members[order], which[order]
-        pairs = []
-        for group in np.split(members, np.flatnonzero(np.diff(which)) + 1):
-            for i in range(group.size):  # a project has a handful of members
-                for j in range(i + 1, group.size):
-                    a, b = int(group[i]), int(group[j])
-                    if self.team[a] != self.team[b] and (a, b) not in self._platform_pairs \
-                            and self.platform_degree[a] < cap and self.platform_degree[b] < cap:
-                        self._platform_pairs.add((a, b))
-                        self._platform_pairs.add((b, a))
-                        self.platform_degree[[a, b]] += 1
+        # Python values of the few members (each on one project): the pairs are checked in
+        # order, each new tie counting against the cap of the pairs after it
+        people, team = members.tolist(), self.team[members].tolist()
+        degree = self.platform_degree[members].tolist()
+        known, pairs = self._platform_pairs, []
+        bounds = [0, *(np.flatnonzero(np.diff(which)) + 1).tolist(), len(people)]
+        for start, end in pairwise(bounds):
+            for i in range(start, end):  # a project has a handful of members
+                for j in range(i + 1, end):
+                    if team[i] != team[j] and degree[i] < cap and degree[j] < cap \
+                            and (people[i], people[j]) not in known:
+                        a, b = people[i], people[j]
+                        known.add((a, b))
+                        known.add((b, a))
+                        degree[i] += 1
+                        degree[j] += 1
                         pairs.append((a, b))
         if pairs:
+            self.platform_degree[members] = degree
             new = np.array(pairs, dtype=np.int64)
             src = np.concatenate([new[:, 0], new[:, 1]])
             dst = np.concatenate([new[:, 1], new[:, 0]])

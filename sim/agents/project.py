@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.agents.base import RowAgent, row_field
+from sim.behaviour import draw_categories
 from sim.vocab import FUNCTIONS
 
 if TYPE_CHECKING:
@@ -91,7 +92,7 @@ class Projects:
         if not free.size:
             return
         k, nf = free.size, len(FUNCTIONS)
-        main = rng.choice(nf, size=k, p=model.demand_mix())
+        main = draw_categories(rng, model.demand_mix(), k)  # = rng.choice(nf, k, p=mix)
         second = (main + rng.integers(1, nf, size=k)) % nf
         split = rng.random(k) < 0.5
         need = np.zeros((k, nf))
@@ -204,7 +205,9 @@ class Projects:
         quality = self.fitted[rows] / np.maximum(self.progress[rows], 1e-12)
         self.revenue = float(p["project_value"] * p["wage"] * quality.sum())
         self.completed_quality = float(quality.mean())
-        members = np.flatnonzero(np.isin(emp.project, rows) & emp.active)
+        done = np.zeros(self.slots + 1, dtype=bool)  # the last entry: NOBODY's (index −1)
+        done[rows] = True
+        members = np.flatnonzero(done.take(emp.project) & emp.active)
         emp.finish_projects(members, self.function[emp.project[members]])
         for row in rows.tolist():
             agent = self.agents[row]
