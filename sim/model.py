@@ -51,6 +51,9 @@ from sim.vocab import FUNCTIONS, TASKS
 
 __all__ = ["Customer", "Employee", "Manager", "Project", "Shareholder", "WorkplaceModel"]
 
+#: `WorkplaceModel._levels` for a spin-up week whose standing was not computed
+_UNKNOWN = np.empty(0)
+
 
 class WorkplaceModel(mesa.Model):
     """The firm. Keyword arguments are the parameters of `sim.params` (defaults there)."""
@@ -351,16 +354,30 @@ class WorkplaceModel(mesa.Model):
 
     # --- phase 10 ----------------------------------------------------------------------
     def record(self) -> None:
-        """Collect this week's measures (the alignment target is re-solved each quarter)."""
+        """Collect this week's measures (the alignment target is re-solved each quarter).
+
+        The spin-up records nothing; the recorded run reads from it only the last year of
+        the groups' weekly gains (`value_history`) and the last quarter's alignment target.
+        So the spin-up's earlier weeks compute neither (both are pure functions of the
+        state: results are the same) and only count the week in the gains' ring, whose
+        every slot the last year of the spin-up writes again."""
+        week = self.week
+        if self._spinning and week < -WEEKS_PER_YEAR - 1:
+            if self._levels is not None:
+                self._values_n += 1
+            self._levels = _UNKNOWN
+            return
         with measures.one_step(self):
-            if self.week % QUARTER == 1 or self.week == 1:
+            if (week % QUARTER == 1 or week == 1) and not (
+                    self._spinning and week + QUARTER <= 0):
                 self.optimal_shares = measures.optimal_shares(self)
             levels = measures.group_levels(self)
             if self._levels is not None:
-                year = WEEKS_PER_YEAR
-                week = self._values_n % year
-                changes = measures.group_changes(self._levels, levels)
-                self._values[week] = self._values[week + year] = changes
+                if self._levels.size:  # last week's standing is known
+                    year = WEEKS_PER_YEAR
+                    slot = self._values_n % year
+                    changes = measures.group_changes(self._levels, levels)
+                    self._values[slot] = self._values[slot + year] = changes
                 self._values_n += 1
             self._levels = levels
             if not self._spinning:
