@@ -38,7 +38,7 @@ from sim.agents import (
     Shareholder,
     Shareholders,
 )
-from sim.agents.base import clip, mean
+from sim.agents.base import clip, mean, row_sum
 from sim.agents.employee import CLOSED
 from sim.clock import QUARTER, WEEKS_PER_YEAR
 from sim.errors import InputError
@@ -291,7 +291,7 @@ class WorkplaceModel(mesa.Model):
         mix = self.demand_mix()
         demand = np.multiply.outer(backlog, mix)
         if self.p["alongside_capacity"]:  # managers who work alongside their team (§7.6b)
-            per_head = capacity.sum(axis=1) / np.maximum(emp.team_heads, 1)
+            per_head = row_sum(capacity) / np.maximum(emp.team_heads, 1)
             extra = 2.0 * self.p["alongside_capacity"] * self.managers.front * per_head
             capacity = np.maximum(capacity + np.multiply.outer(extra, mix), 0.0)
         pooled = self.p["case_routing"] == "firm"
@@ -315,9 +315,9 @@ class WorkplaceModel(mesa.Model):
             emp.record_throughput(used.take(cell))
         solve_cell = quality + extra_quality if extra is not None else quality.copy()
         solve_cell /= safe_supply
-        team_closed = closed.sum(axis=1)
+        team_closed = row_sum(closed)
         close_share = np.where(backlog > 0, team_closed / np.maximum(backlog, 1e-12), 0.0)
-        solved = (closed * solve_cell).sum(axis=1)
+        solved = row_sum(closed * solve_cell)
         solved /= np.maximum(team_closed, 1e-12)
         solve = np.where(team_closed > 0, solved, 0.0)
         cust.receive_service(clip(close_share, 0, 1, out=close_share),
@@ -326,7 +326,7 @@ class WorkplaceModel(mesa.Model):
         shift = FUNCTIONS.index(self.p["demand_shift_function"])
         wanted = float(demand[:, shift].sum())
         self.shift_served = float(closed[:, shift].sum()) / wanted if wanted > 0 else 1.0
-        self.team_load = backlog / np.maximum(supply.sum(axis=1), 1e-9)
+        self.team_load = backlog / np.maximum(row_sum(supply), 1e-9)
         self.service_capacity = float(supply.sum())
         self.expected_solve = float((supply * solve_cell).sum() / max(self.service_capacity, 1e-9))
         self.team_solved = team_closed * solve

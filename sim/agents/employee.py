@@ -21,6 +21,8 @@ from sim.agents.base import (
     count_views,
     mean,
     row_field,
+    row_max,
+    row_sum,
     sigmoid,
     trust_of,
 )
@@ -341,7 +343,7 @@ class Employees:
         base = p["base_effort"]
         level = base + (1.0 - base) * self.engagement
         if p["effort_incentive_strength"] > 0:
-            paid = np.clip((choice * utility).sum(axis=1) / p["effort_cost"], 0.0, 1.0)
+            paid = np.clip(row_sum(choice * utility) / p["effort_cost"], 0.0, 1.0)
             level = level + p["effort_incentive_strength"] * (paid - level)
         self.effort = level * (1.0 - self.overhead())
 
@@ -1051,11 +1053,4 @@ def draw_values(rng: np.random.Generator, early_career: np.ndarray, p: dict) -> 
     return np.maximum(values, 0.0)
 
 
-def row_max(values: np.ndarray) -> np.ndarray:
-    """Maximum of each row of a narrow 2-D array (column by column: exact, and faster than
-    a reduction along short rows)."""
-    best = values[:, 0].copy()
-    for k in range(1, values.shape[1]):
-        np.maximum(best, values[:, k], out=best)
-    return best
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.agents.base import RowAgent, row_field
+from sim.agents.base import RowAgent, row_field, row_sum
 from sim.behaviour import draw_categories
 from sim.vocab import FUNCTIONS
 
@@ -188,7 +188,7 @@ class Projects:
             return
         which = emp.project[on]
         fit = np.sqrt(emp.skill[on] * emp.passion[on])
-        fit = (fit * self.need[which]).sum(axis=1)
+        fit = row_sum(fit * self.need[which])
         put = p["project_time"] * emp.effort[on]
         self.progress += np.bincount(which, weights=put, minlength=self.slots)
         self.fitted += np.bincount(which, weights=put * fit, minlength=self.slots)
