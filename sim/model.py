@@ -144,6 +144,9 @@ class WorkplaceModel(mesa.Model):
         self.scheme_weights = weight_vector(p, "emp")
         self.scheme_manager_weights = weight_vector(p, "mgr")
         self.intrinsic_returns = np.array([p[f"intrinsic_{task}"] for task in TASKS])
+        mix = np.array([p[f"demand_mix_{f}"] for f in FUNCTIONS])
+        mix /= mix.sum()
+        self._demand_mix = mix  # the declared mix of cases by function (`demand_mix`)
 
     @staticmethod
     def _check_events(events: Iterable[Any]) -> dict[int, dict[str, Any]]:
@@ -268,8 +271,7 @@ class WorkplaceModel(mesa.Model):
         `demand_shift_week` on, `demand_shift_size` of all cases moved to the shift's
         function (taken from every function in proportion)."""
         p = self.p
-        mix = np.array([p[f"demand_mix_{f}"] for f in FUNCTIONS])
-        mix /= mix.sum()
+        mix = self._demand_mix.copy()
         if p["demand_shift_week"] and self.week >= p["demand_shift_week"]:
             size = p["demand_shift_size"]
             mix *= 1.0 - size
