@@ -17,7 +17,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "bench", help="time the model at several sizes, side by side with plain Mesa",
         description="Time a run of the baseline firm at each size (each in a fresh process), "
         "with the share of each phase of the step and of data collection, peak memory, "
-        "Mesa's BoltzmannWealth at the same number of agents, and the scaling exponent. "
+        "Mesa's BoltzmannWealth at the same number of agents, the scaling exponent, and "
+        "runs per second of a short batch of default runs through the sweep's batch path "
+        "(`aligned sweep throughput` runs the full 1,000). "
         f"Sizes: {', '.join(f'{k} ({e}×{c})' for k, (e, c) in SIZES.items())}, or "
         f"EMPLOYEESxCUSTOMERS. Default: {' '.join(DEFAULT_SIZES)}.")
     add_arguments(p)
