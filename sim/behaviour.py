@@ -22,6 +22,8 @@ from enum import IntEnum
 
 import numpy as np
 
+from sim.agents.base import row_max, row_sum
+
 #: Small number that keeps the normalization of the delta rule finite at zero effort.
 _EPS = 1e-9
 
@@ -38,9 +40,9 @@ class Cooperation(IntEnum):
 def logit_shares(utility: np.ndarray, temperature: float) -> np.ndarray:
     """Row-wise logit (softmax) of `utility / temperature`: the share of each option."""
     scaled = utility / temperature
-    scaled -= scaled.max(axis=1, keepdims=True)
+    scaled -= row_max(scaled)[:, None]
     shares = np.exp(scaled, out=scaled)
-    shares /= shares.sum(axis=1, keepdims=True)
+    shares /= row_sum(shares)[:, None]
     return shares
 
 
@@ -49,8 +51,7 @@ def draw_split(rng: np.random.Generator, shares: np.ndarray, blocks: int) -> np.
     given shares (multinomial); `blocks` = 0 gives the shares themselves."""
     if blocks <= 0:
         return shares
-    counts = rng.multinomial(blocks, np.clip(shares, 0.0, 1.0) / shares.sum(axis=1,
-                                                                          keepdims=True))
+    counts = rng.multinomial(blocks, np.clip(shares, 0.0, 1.0) / row_sum(shares)[:, None])
     return counts / blocks
 
 
@@ -71,8 +72,8 @@ def learn_returns(returns: np.ndarray, traces: np.ndarray, cues: np.ndarray,
         r, z, x = returns, traces, cues
     z *= trace_decay
     z += x
-    error = reward - (r * x).sum(axis=1)
-    norm = (z * z).sum(axis=1) + _EPS
+    error = reward - row_sum(r * x)
+    norm = row_sum(z * z) + _EPS
     r += (rate * error / norm)[:, None] * z
     if rows is not None:
         returns[rows], traces[rows] = r, z
@@ -98,7 +99,17 @@ def draw_types(rng: np.random.Generator, n: int, shares: tuple[float, float, flo
     conditional, free_rider, hump = shares
     p = np.array([conditional, free_rider, hump, max(0.0, 1.0 - conditional - free_rider
                                                       - hump)])
-    return rng.choice(len(Cooperation), size=n, p=p / p.sum()).astype(np.int8)
+    return draw_categories(rng, p / p.sum(), n).astype(np.int8)
+
+
+def draw_categories(rng: np.random.Generator, p: np.ndarray, n: int) -> np.ndarray:
+    """`rng.choice(len(p), size=n, p=p)` (int64): the same draws from the same stream, by
+    the steps Generator.choice takes (the cumulative shares, normalized by their last, and
+    one uniform per draw placed among them), without its checks of `p`, which the caller
+    guarantees (non-negative shares summing to one)."""
+    cdf = p.cumsum()
+    cdf /= cdf[-1]
+    return cdf.searchsorted(rng.random(n), side="right")
 
 
 def update_beliefs(belief: np.ndarray, observed: np.ndarray, rate: float) -> np.ndarray:

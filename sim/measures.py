@@ -264,7 +264,21 @@ def expertise_validity(m: WorkplaceModel) -> float:
         view = emp.level[rows] + emp.tenure[rows] / (1e3 * WEEKS_PER_YEAR)
     if skill.std() < 1e-12 or view.std() < 1e-12:
         return 0.0
-    return float(np.corrcoef(skill, view)[0, 1])
+    return correlation(skill, view)
+
+
+def correlation(x: np.ndarray, y: np.ndarray) -> float:
+    """np.corrcoef(x, y)[0, 1] of two 1-D float arrays, computed by the same operations in
+    the same order (so to the last bit) without its checks and dispatch."""
+    data = np.empty((2, x.size))
+    data[0], data[1] = x, y
+    data -= data.mean(axis=1)[:, None]
+    c = np.dot(data, data.T.conj())
+    c *= np.true_divide(1, x.size - 1)
+    spread = np.sqrt(np.diag(c))
+    c /= spread[:, None]
+    c /= spread[None, :]
+    return float(np.clip(c[0, 1], -1, 1))
 
 
 def mentored_share(m: WorkplaceModel) -> float:

@@ -38,7 +38,7 @@ from sim.agents import (
     Shareholder,
     Shareholders,
 )
-from sim.agents.base import clip, mean
+from sim.agents.base import clip, mean, row_sum
 from sim.agents.employee import CLOSED
 from sim.clock import QUARTER, WEEKS_PER_YEAR
 from sim.errors import InputError
@@ -50,6 +50,9 @@ from sim.params import resolve_params
 from sim.vocab import FUNCTIONS, TASKS
 
 __all__ = ["Customer", "Employee", "Manager", "Project", "Shareholder", "WorkplaceModel"]
+
+#: `WorkplaceModel._levels` for a spin-up week whose standing was not computed
+_UNKNOWN = np.empty(0)
 
 
 class WorkplaceModel(mesa.Model):
@@ -141,6 +144,9 @@ class WorkplaceModel(mesa.Model):
         self.scheme_weights = weight_vector(p, "emp")
         self.scheme_manager_weights = weight_vector(p, "mgr")
         self.intrinsic_returns = np.array([p[f"intrinsic_{task}"] for task in TASKS])
+        mix = np.array([p[f"demand_mix_{f}"] for f in FUNCTIONS])
+        mix /= mix.sum()
+        self._demand_mix = mix  # the declared mix of cases by function (`demand_mix`)
 
     @staticmethod
     def _check_events(events: Iterable[Any]) -> dict[int, dict[str, Any]]:
@@ -265,8 +271,7 @@ class WorkplaceModel(mesa.Model):
         `demand_shift_week` on, `demand_shift_size` of all cases moved to the shift's
         function (taken from every function in proportion)."""
         p = self.p
-        mix = np.array([p[f"demand_mix_{f}"] for f in FUNCTIONS])
-        mix /= mix.sum()
+        mix = self._demand_mix.copy()
         if p["demand_shift_week"] and self.week >= p["demand_shift_week"]:
             size = p["demand_shift_size"]
             mix *= 1.0 - size
@@ -288,7 +293,7 @@ class WorkplaceModel(mesa.Model):
         mix = self.demand_mix()
         demand = np.multiply.outer(backlog, mix)
         if self.p["alongside_capacity"]:  # managers who work alongside their team (§7.6b)
-            per_head = capacity.sum(axis=1) / np.maximum(emp.team_heads, 1)
+            per_head = row_sum(capacity) / np.maximum(emp.team_heads, 1)
             extra = 2.0 * self.p["alongside_capacity"] * self.managers.front * per_head
             capacity = np.maximum(capacity + np.multiply.outer(extra, mix), 0.0)
         pooled = self.p["case_routing"] == "firm"
@@ -312,9 +317,9 @@ class WorkplaceModel(mesa.Model):
             emp.record_throughput(used.take(cell))
         solve_cell = quality + extra_quality if extra is not None else quality.copy()
         solve_cell /= safe_supply
-        team_closed = closed.sum(axis=1)
+        team_closed = row_sum(closed)
         close_share = np.where(backlog > 0, team_closed / np.maximum(backlog, 1e-12), 0.0)
-        solved = (closed * solve_cell).sum(axis=1)
+        solved = row_sum(closed * solve_cell)
         solved /= np.maximum(team_closed, 1e-12)
         solve = np.where(team_closed > 0, solved, 0.0)
         cust.receive_service(clip(close_share, 0, 1, out=close_share),
@@ -323,7 +328,7 @@ class WorkplaceModel(mesa.Model):
         shift = FUNCTIONS.index(self.p["demand_shift_function"])
         wanted = float(demand[:, shift].sum())
         self.shift_served = float(closed[:, shift].sum()) / wanted if wanted > 0 else 1.0
-        self.team_load = backlog / np.maximum(supply.sum(axis=1), 1e-9)
+        self.team_load = backlog / np.maximum(row_sum(supply), 1e-9)
         self.service_capacity = float(supply.sum())
         self.expected_solve = float((supply * solve_cell).sum() / max(self.service_capacity, 1e-9))
         self.team_solved = team_closed * solve
@@ -351,16 +356,30 @@ class WorkplaceModel(mesa.Model):
 
     # --- phase 10 ----------------------------------------------------------------------
     def record(self) -> None:
-        """Collect this week's measures (the alignment target is re-solved each quarter)."""
+        """Collect this week's measures (the alignment target is re-solved each quarter).
+
+        The spin-up records nothing; the recorded run reads from it only the last year of
+        the groups' weekly gains (`value_history`) and the last quarter's alignment target.
+        So the spin-up's earlier weeks compute neither (both are pure functions of the
+        state: results are the same) and only count the week in the gains' ring, whose
+        every slot the last year of the spin-up writes again."""
+        week = self.week
+        if self._spinning and week < -WEEKS_PER_YEAR - 1:
+            if self._levels is not None:
+                self._values_n += 1
+            self._levels = _UNKNOWN
+            return
         with measures.one_step(self):
-            if self.week % QUARTER == 1 or self.week == 1:
+            if (week % QUARTER == 1 or week == 1) and not (
+                    self._spinning and week + QUARTER <= 0):
                 self.optimal_shares = measures.optimal_shares(self)
             levels = measures.group_levels(self)
             if self._levels is not None:
-                year = WEEKS_PER_YEAR
-                week = self._values_n % year
-                changes = measures.group_changes(self._levels, levels)
-                self._values[week] = self._values[week + year] = changes
+                if self._levels.size:  # last week's standing is known
+                    year = WEEKS_PER_YEAR
+                    slot = self._values_n % year
+                    changes = measures.group_changes(self._levels, levels)
+                    self._values[slot] = self._values[slot + year] = changes
                 self._values_n += 1
             self._levels = levels
             if not self._spinning:

@@ -1,27 +1,37 @@
 """The benchmark runs and reports every figure (timings are measured, never asserted)."""
 
 import json
+import math
 import subprocess
 import sys
 
 import pytest
 
-from sim.bench import PhaseTimer, parse_size, scaling, schedule
+from sim.bench import TARGETS, PhaseTimer, parse_size, scaling, schedule
 from sim.cli import main
 from sim.model import WorkplaceModel
 from tests.conftest import SMALL
 
 
 def test_bench_json_smoke():
-    """`aligned bench --sizes small --steps 5 --json` prints every field of the report."""
+    """`aligned bench --sizes small --steps 5 --json` prints every field of the report,
+    the batch's runs per second included."""
     done = subprocess.run(
         [sys.executable, "-m", "sim.cli", "bench", "--sizes", "small", "--steps", "5",
-         "--repeats", "1", "--mesa-budget", "5", "--json"],
+         "--repeats", "1", "--mesa-budget", "5", "--batch-runs", "2", "--batch-workers", "1",
+         "--json"],
         capture_output=True, text=True, check=False, timeout=300)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert {"machine", "load_before", "load_after", "steps", "sizes", "scaling",
-            "targets"} <= set(report)
+            "targets", "batch", "batch_runs_per_s"} <= set(report)
+    rate = report["batch_runs_per_s"]
+    assert math.isfinite(rate) and rate > 0
+    batch = report["batch"]
+    assert (batch["spec"], batch["runs"], batch["ok"], batch["workers"], batch["steps"]) == (
+        "throughput", 2, 2, 1, 5)
+    assert batch["runs_per_s"] == rate and batch["wall_s"] > 0
+    assert report["targets"]["batch_runs_per_s"]["target"] == pytest.approx(1000 / 150)
     (row,) = report["sizes"]
     assert row["size"] == "small" and row["steps"] == 5
     assert (row["employees"], row["customers"]) == (48, 480)
@@ -75,8 +85,27 @@ def test_sizes_and_scaling_fit():
     assert scaling([(1000, 0.001)])["exponent"] is None
 
 
+def test_targets_are_the_issues():
+    """The targets are issue #15's: a default ten-year run in 0.25 s, 1,000 runs in 150 s."""
+    assert TARGETS["default_run_s"] == 0.25
+    assert TARGETS["batch_runs_per_s"] == pytest.approx(1000 / 150)
+
+
+def test_throughput_spec():
+    """experiments/throughput.toml is 1,000 default ten-year runs with distinct seeds."""
+    from sim.study.design import expand
+    from sim.study.spec import load_spec
+
+    spec = load_spec("throughput")
+    assert (spec.scenario, spec.steps, spec.policies, spec.factors) == ("baseline", 520, {}, [])
+    tasks = expand(spec).tasks
+    assert len(tasks) == 1000 and len({t.seed for t in tasks}) == 1000
+
+
 @pytest.mark.parametrize("argv", [["bench", "--sizes", "huge"], ["bench", "--sizes", "3x10"],
-                                  ["bench", "--steps", "0"], ["bench", "--repeats", "0"]])
+                                  ["bench", "--steps", "0"], ["bench", "--repeats", "0"],
+                                  ["bench", "--batch-runs", "-1"],
+                                  ["bench", "--batch-workers", "0"]])
 def test_bench_bad_input(argv, capsys):
     """A bad size, step count or repeat count is one line and exit code 2."""
     assert main(argv) == 2

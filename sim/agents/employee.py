@@ -9,6 +9,7 @@ autonomy × fit, recognition and purpose; quitting follows the outside-option ga
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -20,6 +21,8 @@ from sim.agents.base import (
     count_views,
     mean,
     row_field,
+    row_max,
+    row_sum,
     sigmoid,
     trust_of,
 )
@@ -340,7 +343,7 @@ class Employees:
         base = p["base_effort"]
         level = base + (1.0 - base) * self.engagement
         if p["effort_incentive_strength"] > 0:
-            paid = np.clip((choice * utility).sum(axis=1) / p["effort_cost"], 0.0, 1.0)
+            paid = np.clip(row_sum(choice * utility) / p["effort_cost"], 0.0, 1.0)
             level = level + p["effort_incentive_strength"] * (paid - level)
         self.effort = level * (1.0 - self.overhead())
 
@@ -544,33 +547,33 @@ class Employees:
             group = np.zeros(rows.size, dtype=np.int64) if p["platform"] else self.team[rows]
         else:
             group = self.team[rows]
-        for f in range(nf):
-            if p["customized_work"]:
-                rank = self.skill[rows, f]
-                can = np.ones(rows.size, dtype=bool)
-            else:
-                rank = self.level[rows] * 1e4 + self.tenure[rows]
-                can = self.role[rows] == f
-            mentors = np.flatnonzero(can)
-            mentors = mentors[np.lexsort((-rank[mentors], group[mentors]))]
-            m_group = group[mentors]
-            mentees = np.flatnonzero(wanted == f)
-            if not mentees.size or not mentors.size:
-                continue
-            mentees = mentees[np.lexsort((self.skill[rows[mentees], f], group[mentees]))]
-            e_group = group[mentees]
-            e_place = np.arange(mentees.size) - np.searchsorted(e_group, e_group, side="left")
-            slot = e_place // cap  # the mentee's mentor: that far down the group's list
-            starts = np.searchsorted(m_group, e_group, side="left")
-            ends = np.searchsorted(m_group, e_group, side="right")
-            index = starts + slot
-            ok = index < ends
-            chosen = np.full(mentees.size, NOBODY)
-            chosen[ok] = rows[mentors[index[ok]]]
-            better = ok.copy()
-            better[ok] = (self.skill[chosen[ok], f] > self.skill[rows[mentees[ok]], f]) & (
-                chosen[ok] != rows[mentees[ok]])
-            self.mentor[rows[mentees[better]]] = chosen[better]
+        # Every function at once: a mentor's or mentee's list is keyed by (function, group),
+        # so each (function, group) is one run of the sorted lists, in the order the lists
+        # of one function at a time had (lexsort is stable).
+        n_groups = int(group.max()) + 1
+        skill = self.skill[rows]  # (people, functions)
+        if p["customized_work"]:  # everyone may mentor in every function, by skill there
+            m_pos = np.tile(np.arange(rows.size), nf)
+            m_key = np.repeat(np.arange(nf) * n_groups, rows.size) + group[m_pos]
+            rank = skill.T.ravel()
+        else:  # people mentor in their own function, the senior first
+            m_pos = np.arange(rows.size)
+            m_key = self.role[rows] * n_groups + group
+            rank = self.level[rows] * 1e4 + self.tenure[rows]
+        order = np.lexsort((-rank, m_key))
+        m_pos, m_key = m_pos[order], m_key[order]
+        mentees = np.flatnonzero((wanted >= 0) & (wanted < nf))
+        f = wanted[mentees]
+        e_key = f * n_groups + group[mentees]
+        order = np.lexsort((skill[mentees, f], e_key))
+        mentees, f, e_key = mentees[order], f[order], e_key[order]
+        e_place = np.arange(mentees.size) - np.searchsorted(e_key, e_key, side="left")
+        index = np.searchsorted(m_key, e_key, side="left") + e_place // cap
+        ok = index < np.searchsorted(m_key, e_key, side="right")
+        mentees, f = mentees[ok], f[ok]
+        chosen = m_pos[index[ok]]  # positions in rows; only a more skilled other one helps
+        better = (skill[chosen, f] > skill[mentees, f]) & (chosen != mentees)
+        self.mentor[rows[mentees[better]]] = rows[chosen[better]]
         taken = self.mentor[self.mentor >= 0]
         self.mentor_load = np.minimum(0.5, p["mentor_time"] * np.bincount(taken,
                                                                           minlength=self.n))
@@ -639,18 +642,25 @@ class Employees:
         cap = self.model.p["max_platform_ties"]
         order = np.argsort(which, kind="stable")
         members, which = members[order], which[order]
-        pairs = []
-        for group in np.split(members, np.flatnonzero(np.diff(which)) + 1):
-            for i in range(group.size):  # a project has a handful of members
-                for j in range(i + 1, group.size):
-                    a, b = int(group[i]), int(group[j])
-                    if self.team[a] != self.team[b] and (a, b) not in self._platform_pairs \
-                            and self.platform_degree[a] < cap and self.platform_degree[b] < cap:
-                        self._platform_pairs.add((a, b))
-                        self._platform_pairs.add((b, a))
-                        self.platform_degree[[a, b]] += 1
+        # Python values of the few members (each on one project): the pairs are checked in
+        # order, each new tie counting against the cap of the pairs after it
+        people, team = members.tolist(), self.team[members].tolist()
+        degree = self.platform_degree[members].tolist()
+        known, pairs = self._platform_pairs, []
+        bounds = [0, *(np.flatnonzero(np.diff(which)) + 1).tolist(), len(people)]
+        for start, end in pairwise(bounds):
+            for i in range(start, end):  # a project has a handful of members
+                for j in range(i + 1, end):
+                    if team[i] != team[j] and degree[i] < cap and degree[j] < cap \
+                            and (people[i], people[j]) not in known:
+                        a, b = people[i], people[j]
+                        known.add((a, b))
+                        known.add((b, a))
+                        degree[i] += 1
+                        degree[j] += 1
                         pairs.append((a, b))
         if pairs:
+            self.platform_degree[members] = degree
             new = np.array(pairs, dtype=np.int64)
             src = np.concatenate([new[:, 0], new[:, 1]])
             dst = np.concatenate([new[:, 1], new[:, 0]])
@@ -1043,11 +1053,4 @@ def draw_values(rng: np.random.Generator, early_career: np.ndarray, p: dict) -> 
     return np.maximum(values, 0.0)
 
 
-def row_max(values: np.ndarray) -> np.ndarray:
-    """Maximum of each row of a narrow 2-D array (column by column: exact, and faster than
-    a reduction along short rows)."""
-    best = values[:, 0].copy()
-    for k in range(1, values.shape[1]):
-        np.maximum(best, values[:, k], out=best)
-    return best
 

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.agents.base import RowAgent, row_field
+from sim.agents.base import RowAgent, row_field, row_sum
+from sim.behaviour import draw_categories
 from sim.vocab import FUNCTIONS
 
 if TYPE_CHECKING:
@@ -38,15 +39,16 @@ class Project(RowAgent):
         return [emp.agents[i] for i in np.flatnonzero((emp.project == self.row) & emp.active)]
 
 
-def _kinds(need: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _kinds(need: np.ndarray, kind: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct rows of `need` (a project's work by function comes in a few kinds), in
-    the order of their first project, and that first project's row. A person's score of a
-    project depends on its kind alone, and among equal scores the first project wins, so
-    scoring the kinds and taking each kind's first project picks what scoring every project
-    would, at a cost that no longer grows with the number of projects."""
-    kinds, first = np.unique(need, axis=0, return_index=True)
-    order = np.argsort(first)
-    return kinds[order], first[order]
+    the order of their first project, and that first project's row; `kind` numbers each
+    row's kind (`Projects.kind`: equal rows, equal numbers). A person's score of a project
+    depends on its kind alone, and among equal scores the first project wins, so scoring
+    the kinds and taking each kind's first project picks what scoring every project would,
+    at a cost that no longer grows with the number of projects."""
+    first = np.unique(kind, return_index=True)[1]  # each kind's first row
+    first.sort()
+    return need[first], first
 
 
 class Projects:
@@ -60,6 +62,9 @@ class Projects:
         self.open = np.zeros(k, dtype=bool)
         self.need = np.zeros((k, nf))  # share of the work in each function (rows sum to 1)
         self.function = np.zeros(k, dtype=np.int64)
+        #: which of the few kinds of work `need` is: main · nf + second function, or
+        #: main · nf + main for work all in the main function (equal rows, equal numbers)
+        self.kind = np.zeros(k, dtype=np.int64)
         self.size = np.zeros(k)
         self.progress = np.zeros(k)
         self.fitted = np.zeros(k)  # Σ effort × fit put in, for the quality of the result
@@ -87,7 +92,7 @@ class Projects:
         if not free.size:
             return
         k, nf = free.size, len(FUNCTIONS)
-        main = rng.choice(nf, size=k, p=model.demand_mix())
+        main = draw_categories(rng, model.demand_mix(), k)  # = rng.choice(nf, k, p=mix)
         second = (main + rng.integers(1, nf, size=k)) % nf
         split = rng.random(k) < 0.5
         need = np.zeros((k, nf))
@@ -95,6 +100,7 @@ class Projects:
         need[np.arange(k), second] += np.where(split, 0.3, 0.0)
         self.need[free] = need
         self.function[free] = main
+        self.kind[free] = main * nf + np.where(split, second, main)
         self.size[free] = p["project_size"]
         self.progress[free] = 0.0
         self.fitted[free] = 0.0
@@ -117,6 +123,7 @@ class Projects:
         # scoring every project slot made this step grow with people × projects
         cols = np.flatnonzero(seats > 0)
         seats, need, function = seats[cols], self.need[cols], self.function[cols]
+        kind = self.kind[cols]
         free = emp.active & (emp.project == NOBODY)
         front = model.managers.front_of_member  # managers in front bring people to the work
         if p["customized_work"]:
@@ -126,7 +133,7 @@ class Projects:
             candidates = np.flatnonzero(free & looking)
             # what a project is worth to a person: passion for its work, the skill to do it
             # and the reputation still to build there
-            kinds, first = _kinds(need)
+            kinds, first = _kinds(need, kind)
             fit = np.sqrt(emp.skill[candidates] * emp.passion[candidates]) @ kinds.T
             build = (1.0 - emp.reputation[candidates]) * emp.passion[candidates] @ kinds.T
             score = fit + build
@@ -152,7 +159,7 @@ class Projects:
                 if not rows.size:
                     continue
                 mine, who = np.flatnonzero(function == f), candidates[rows]
-                kinds, first = _kinds(need[mine])
+                kinds, first = _kinds(need[mine], kind[mine])
                 weight = 0.5 + front[who][:, None]
                 credentials = emp.level[who][:, None] / max(p["max_level"], 1)
                 fit = np.sqrt(emp.skill[who] * emp.passion[who]) @ kinds.T
@@ -181,7 +188,7 @@ class Projects:
             return
         which = emp.project[on]
         fit = np.sqrt(emp.skill[on] * emp.passion[on])
-        fit = (fit * self.need[which]).sum(axis=1)
+        fit = row_sum(fit * self.need[which])
         put = p["project_time"] * emp.effort[on]
         self.progress += np.bincount(which, weights=put, minlength=self.slots)
         self.fitted += np.bincount(which, weights=put * fit, minlength=self.slots)
@@ -198,7 +205,9 @@ class Projects:
         quality = self.fitted[rows] / np.maximum(self.progress[rows], 1e-12)
         self.revenue = float(p["project_value"] * p["wage"] * quality.sum())
         self.completed_quality = float(quality.mean())
-        members = np.flatnonzero(np.isin(emp.project, rows) & emp.active)
+        done = np.zeros(self.slots + 1, dtype=bool)  # the last entry: NOBODY's (index −1)
+        done[rows] = True
+        members = np.flatnonzero(done.take(emp.project) & emp.active)
         emp.finish_projects(members, self.function[emp.project[members]])
         for row in rows.tolist():
             agent = self.agents[row]
