@@ -107,12 +107,21 @@ def test_team_years_cover_every_team():
     assert years.turnover.sum() > 0 and 0 < years.quit_rate < 5
 
 
+#: Checks the model does not pass as it stands, at CI counts: findings reported in
+#: docs/validation.md §3 (the customer churn the model's market keeps is a fifth of the
+#: published rate; engagement goes with customer satisfaction across teams twice as strongly
+#: as Harter et al. report). Kept here so that a change that makes one hold, or breaks
+#: another, is noticed; the checks themselves state what the literature expects.
+NOT_HELD = {"calibration": {"annual_churn_rate", "size_customer_satisfaction"}}
+
+
 @pytest.mark.slow
-def test_validate_json_passes_and_has_the_documented_shape(capsys):
-    """`aligned validate --json` at CI counts passes every check and prints, per validation,
-    its tables, its checks and the verdict; March's table has p1, p2, knowledge and se; the
-    public-goods table has each period's contribution share."""
-    assert main(["validate", "--json"]) == 0
+def test_validate_json_has_the_documented_shape_and_the_recorded_verdicts(capsys):
+    """`aligned validate --json` at CI counts prints, per validation, its tables, its checks
+    and the verdict; every check passes but the recorded findings (so the command exits 1);
+    March's table has p1, p2, knowledge and se; the public-goods table has each period's
+    contribution share."""
+    assert main(["validate", "--json"]) == (1 if NOT_HELD else 0)
     data = json.loads(capsys.readouterr().out)
     assert list(data) == ["march1991", "holmstrom_milgrom1991", "public_goods", "calibration"]
     periods = data["public_goods"]["table"]
@@ -126,8 +135,9 @@ def test_validate_json_passes_and_has_the_documented_shape(capsys):
         assert {"p1", "p2", "knowledge", "se"} <= set(row)
         assert 0 < row["se"] < 0.05 and 0.5 < row["knowledge"] <= 1.0
     for name, result in data.items():
-        assert result["passed"] is True, name
-        assert result["checks"] and all(c["passed"] for c in result["checks"]), name
+        failed = {c["name"] for c in result["checks"] if not c["passed"]}
+        assert failed == NOT_HELD.get(name, set()), name
+        assert result["passed"] is (not failed), name
         assert result["table"], name
 
 
