@@ -61,7 +61,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    "report each last-year measure's median and 90%% interval")
     p.add_argument("--workers", type=int, metavar="N",
                    help="with --posterior: worker processes (default: ALIGNED_WORKERS, else "
-                   "one)")
+                   "every core)")
     p.set_defaults(handler=handle)
 
 
@@ -82,6 +82,8 @@ def handle(args: argparse.Namespace) -> int:
     spec = scenario.load(args.scenario)
     if args.posterior is not None:
         return handle_posterior(args, spec, overrides)
+    if args.workers is not None:
+        raise InputError("--workers: only with --posterior (one run takes one process)")
     seed = spec.seed if args.seed is None else args.seed
     # --json prints the summary for a program to read: files only where --out asks for them
     out = args.out or (None if args.json else f"results/runs/{spec.name}-seed{seed}")
