@@ -60,8 +60,10 @@ def verdict(records: list[dict]) -> str:
         head = f"depends on {', '.join(depends)}"
         return head + (f"; {supported} of {len(labels)} supported" if supported else "")
     if supported == 0:
-        return "contradicted" if all(label == "contradicted" for label in labels) else \
-            "inconclusive"
+        for label in ("contradicted", "weaker than claimed", "inconclusive"):
+            if all(found == label for found in labels):
+                return label
+        return "not supported (" + ", ".join(sorted(set(labels))) + ")"
     return f"partly supported ({supported} of {len(labels)})"
 
 

@@ -126,8 +126,10 @@ class PosteriorVerdict:
     @property
     def label(self) -> str:
         """'supported' (the paired test across draws holds), 'depends on X' (it does not,
-        and the effect follows a fitted parameter), 'contradicted' (it does not, and no
-        parameter explains it) or 'inconclusive' (too few draws to reach the threshold)."""
+        and the effect follows a fitted parameter), 'weaker than claimed' (it does not, no
+        parameter explains it, and the median change points the claimed way), 'contradicted'
+        (the median change is nil or the other way) or 'inconclusive' (too few draws to
+        reach the threshold)."""
         v = self.verdict
         if v.status == "inconclusive":
             return "inconclusive"
@@ -135,7 +137,7 @@ class PosteriorVerdict:
             return "supported"
         if self.depends:
             return "depends on " + ", ".join(name for name, _, _ in self.depends[:2])
-        return "contradicted"
+        return "weaker than claimed" if v.absolute > 0 else "contradicted"
 
     def as_json(self) -> dict[str, Any]:
         """The verdict over the draws as plain data (`aligned claims --posterior --json`)."""

@@ -59,7 +59,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="judge each claim over N draws of the calibration's posterior (one "
                    "seed each, paired) instead of its seeds: the verdict across draws, the "
                    "share of draws in which it holds, and the fitted parameters its effect "
-                   "follows (supported, contradicted, depends on X, or inconclusive)")
+                   "follows (supported, depends on X, weaker than claimed, contradicted, or "
+                   "inconclusive)")
     p.add_argument("--json", action="store_true", help="print the verdicts as JSON")
     add_batch_options(p, DEFAULT_RESULTS)
     p.set_defaults(handler=handle)

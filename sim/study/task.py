@@ -138,8 +138,8 @@ def _plain(value: Any) -> Any:
 
 
 #: Modules that present or organise results and never change a run's numbers.
-_NOT_MODEL = {"analysis.py", "bench.py", "claims.py", "cli.py", "files.py", "lesson.py",
-              "report.py", "sweep.py"}
+_NOT_MODEL = {"analysis.py", "bench.py", "calibrate.py", "claims.py", "cli.py", "files.py",
+              "lesson.py", "paired.py", "posterior.py", "report.py", "sweep.py"}
 _NOT_MODEL_DIRS = {"commands", "study", "validation", "viz"}
 
 
