@@ -544,15 +544,19 @@ def predictive_check(n: int, workers: int | None = None, progress: bool = False,
                      first_seed: int = 100, path: Path | None = None) -> list[dict[str, Any]]:
     """Run the baseline at the first n posterior draws (seeds first_seed, first_seed + 1, …,
     none of them the fit's) and compare each moment's median and 90% interval over the
-    draws with its target; the held-out results are compared the same way."""
+    draws whose firm still operates in its last year with its target (each row says how
+    many draws that is and how many firms failed); the held-out results alike."""
     from sim.study.executors import run_all
 
     chosen = draws(n, path)
     jobs = [(d, first_seed + i, Settings().public_goods_players) for i, d in enumerate(chosen)]
     results = run_all(summaries, jobs, workers, progress, desc="predictive check")
+    # a firm that failed before its last year has no moments of its own (its bands are the
+    # empty firm's): the moments are read over the firms that operate, the failures counted
+    operating = [r for r in results if math.isfinite(r["annual_quit_rate"])]
     rows = []
     for target, fitted in [(t, True) for t in TARGETS] + [(t, False) for t in HELD_OUT]:
-        values = np.array([r[target.name] for r in results], dtype=float)
+        values = np.array([r[target.name] for r in operating], dtype=float)
         values = values[np.isfinite(values)]
         median = float(np.median(values)) if values.size else math.nan
         rows.append({
@@ -561,5 +565,5 @@ def predictive_check(n: int, workers: int | None = None, progress: bool = False,
             "p05": float(np.quantile(values, 0.05)) if values.size else math.nan,
             "p95": float(np.quantile(values, 0.95)) if values.size else math.nan,
             "within": bool(abs(median - target.value) <= target.tolerance),
-            "draws": int(values.size)})
+            "draws": int(values.size), "failed": len(results) - len(operating)})
     return rows

@@ -118,6 +118,8 @@ def handle_check(args: argparse.Namespace) -> int:
         raise InputError(f"--workers {args.workers}: expected an integer ≥ 1")
     rows = calibrate.predictive_check(args.check, args.workers, progress=not args.quiet,
                                       path=Path(args.out) if args.out else None)
+    print(f"{args.check} posterior draws, seeds 100-{99 + args.check}; firms that failed before "
+          f"their last year: {rows[0]['failed']} (the moments are those of the others)")
     print(f"{'moment':<28}{'target':>9}{'±':>7}{'median':>9}{'5%':>9}{'95%':>9}  within")
     for r in rows:
         name = r["moment"] + ("" if r["fitted"] else " (held out)")
