@@ -90,10 +90,12 @@ def run(scenario: str | os.PathLike | scenarios.Scenario, n: int, seed: int | No
         steps: int | None = None, workers: int | None = None, progress: bool = False,
         results: str | os.PathLike | None = None, **overrides: Any) -> PosteriorRun:
     """Run the scenario over the first n posterior draws."""
+    from sim.params import check_values
     from sim.runner import summarize
     from sim.study.cache import run_frames
 
     spec = scenario if isinstance(scenario, scenarios.Scenario) else scenarios.load(scenario)
+    overrides = check_values(overrides, "overrides")
     draws = calibrate.draws(n)
     seed = spec.seed if seed is None else seed
     steps = spec.steps if steps is None else steps

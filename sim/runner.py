@@ -178,24 +178,16 @@ def run(
     steps: int | None = None,
     progress: bool = False,
     teams: bool = False,
-    posterior: int | None = None,
     **overrides: Any,
 ) -> RunResult:
     """Run a scenario (name, path or loaded) with optional seed, length and overrides;
-    `teams=True` also keeps each team's weekly series (`RunResult.teams`, see `TeamSeries`).
-    `posterior=N` runs it over N draws of the calibration's posterior instead (one seed
-    each, from the scenario's) and returns a `sim.posterior.PosteriorRun`: medians and 90%
-    intervals of every last-year measure.
+    `teams=True` also keeps each team's weekly series (`RunResult.teams`, see `TeamSeries`);
+    `sim.run(..., posterior=N)` runs it over posterior draws instead (`sim.posterior.run`).
 
     >>> result = run("baseline", seed=1, steps=52, n_customers=500)  # doctest: +SKIP
     >>> result.timeseries["engagement_mean"].iloc[-1], result.summary["last_year"]["profit"]
     """
     spec = scenario if isinstance(scenario, scenarios.Scenario) else scenarios.load(scenario)
-    if posterior is not None:
-        from sim import posterior as posterior_runs
-
-        return posterior_runs.run(spec, posterior, seed, steps, progress=progress,
-                                  **check_values(overrides, "overrides"))
     params = {**spec.params, **check_values(overrides, "overrides")}
     seed = spec.seed if seed is None else seed
     steps = spec.steps if steps is None else steps
