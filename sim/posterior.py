@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from sim import calibrate
 from sim import scenario as scenarios
@@ -25,19 +24,23 @@ from sim.errors import InputError
 LOW, HIGH = 0.05, 0.95
 
 
+def baseline_values() -> dict[str, Any]:
+    """Every parameter as the baseline scenario has it (its values over the defaults): what
+    a draw replaces where a scenario has not set its own."""
+    from sim.params import defaults
+
+    return {**defaults(), **scenarios.load("baseline").params}
+
+
 def with_draw(params: dict[str, Any] | scenarios.Scenario, draw: dict[str, float],
               baseline: dict[str, Any] | None = None) -> dict[str, Any]:
     """Parameters (or a scenario's) with a posterior draw in place of the baseline's fitted
-    values; a value set differently from the baseline's stays as it is."""
+    values; a value set differently from the baseline's stays as it is. `baseline` is
+    `baseline_values()`, given once by a caller that applies many draws."""
     if isinstance(params, scenarios.Scenario):
         params = params.params
-    base = scenarios.load("baseline").params if baseline is None else baseline
-    from sim.params import defaults
-
-    fallback = defaults()
-    return {**params, **{k: v for k, v in draw.items()
-                         if params.get(k, base.get(k, fallback.get(k)))
-                         == base.get(k, fallback.get(k))}}
+    base = baseline_values() if baseline is None else baseline
+    return {**params, **{k: v for k, v in draw.items() if params.get(k, base[k]) == base[k]}}
 
 
 @dataclass
@@ -77,7 +80,7 @@ def requests(spec: scenarios.Scenario, draws: list[dict[str, float]], seed: int,
     from sim.study.cache import Request
     from sim.study.spec import events_of
 
-    base = scenarios.load("baseline").params
+    base = baseline_values()
     out = []
     for i, draw in enumerate(draws):
         params = {**with_draw(spec, draw, base), **(overrides or {})}
@@ -231,8 +234,3 @@ def markdown(verdicts: Iterable[PosteriorVerdict]) -> str:
         lines.append(f"| {c} | {c.source} | {v.effect_text} ({v.needed_text}) "
                      f"| {v.pvalue:.2g} | {pv.share:.0%} of {len(pv.effects)} | {pv.label} |")
     return "\n".join(lines)
-
-
-def frame_of(verdicts: Iterable[PosteriorVerdict]) -> pd.DataFrame:
-    """The verdicts over the draws as a table, one row per claim."""
-    return pd.DataFrame([pv.as_json() for pv in verdicts])

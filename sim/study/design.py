@@ -114,7 +114,9 @@ def expand(spec: Spec) -> Design:
     hooks = faults()
     tasks = []
     if spec.posterior:  # replication r over draw r, in place of the baseline's fitted values
-        from sim.posterior import with_draw
+        from sim.posterior import baseline_values, with_draw
+
+        baseline = baseline_values()
     for record in points.to_dict("records"):
         point = record.pop("point")
         policy = record.pop("policy", None)
@@ -125,7 +127,7 @@ def expand(spec: Spec) -> Design:
             run_id = point * reps + rep
             tasks.append(RunTask(
                 run_id=run_id, seed=seeds[rep if spec.common_random_numbers else run_id],
-                params={**with_draw(params, spec.posterior[rep]), **spec.constants,
+                params={**with_draw(params, spec.posterior[rep], baseline), **spec.constants,
                         **spec.held, **record} if spec.posterior else params,
                 steps=spec.steps, events=events, outcomes=scalar, series=series,
                 record_every=spec.record_every, point=point, policy=policy, replication=rep,
