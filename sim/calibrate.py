@@ -122,9 +122,23 @@ PRIORS: tuple[Prior, ...] = (
     Prior("segment_difficulty_sd", 0.0, 1.5, False,
           "spread across account teams' segments of case difficulty (Frei 2006, "
           "customer-introduced variability); units differ in their customers"),
-    Prior("segment_case_rate_sd", 0.0, 0.6, False,
+    Prior("segment_case_rate_sd", 0.0, 0.8, False,
           "spread across segments of how many cases customers raise (Frei 2006); units "
           "differ in their workload"),
+    Prior("segment_strictness_sd", 0.0, 0.6, False,
+          "spread across segments of how strictly customers judge an outcome against their "
+          "expectation (Frei 2006, subjective preference); units differ in whom they serve"),
+    Prior("purpose_effect", 0.0, 3.0, False,
+          "how much the team's customers' satisfaction raises engagement; no magnitude "
+          "source: from nothing to twice its declared value, and the lever that sets how "
+          "strongly engagement and customer satisfaction move together across teams"),
+    Prior("quit_sensitivity", 0.5, 6.0, True,
+          "how fast quitting grows as the outside option beats the inside one; no direct "
+          "source: a decade around the value that gives JOLTS' range"),
+    Prior("base_inflow", 0.003, 0.05, True,
+          "new customers a week per customer from marketing alone, before the market "
+          "saturates; no direct source: wide enough that the firm can replace 13-20% "
+          "churn a year, or not"),
 )
 
 
@@ -397,6 +411,18 @@ def _evaluate(folder: Path, gen: int, x: np.ndarray, seeds: np.ndarray, settings
     return frame, False
 
 
+def _problem() -> dict[str, Any]:
+    """What a fit's runs depend on besides its settings: the priors, the targets and the
+    baseline's own values, so that a folder of runs is resumed only by the same problem."""
+    from sim.scenario import load
+
+    baseline = load("baseline").params
+    problem = {"priors": [[p.name, p.low, p.high, p.log] for p in PRIORS],
+               "targets": [[t.name, t.value, t.tolerance] for t in TARGETS],
+               "baseline": {k: baseline[k] for k in sorted(baseline)}}
+    return json.loads(json.dumps(problem))  # as fit.json holds it (tuples become lists)
+
+
 def fit(folder: Path, settings: Settings, executor: Any, progress: bool = False,
         say: Callable[[str], None] = lambda _: None, max_runs: int | None = None,
         simulate: Callable[[Any], dict[str, float]] = summaries) -> Fit:
@@ -406,13 +432,20 @@ def fit(folder: Path, settings: Settings, executor: Any, progress: bool = False,
     settings.check()
     folder.mkdir(parents=True, exist_ok=True)
     state_file = folder / "fit.json"
+    problem = _problem()
     if state_file.exists():
         saved = json.loads(state_file.read_text())
         if saved.get("settings") != asdict(settings):
             raise InputError(f"{folder}: holds a fit made with other settings "
                              f"({saved.get('settings')}); use another --folder or the same "
                              "settings")
-    atomic_write(state_file, json.dumps({"settings": asdict(settings)}, indent=2).encode())
+        if saved.get("problem") != problem:
+            changed = [k for k in problem if saved.get("problem", {}).get(k) != problem[k]]
+            raise InputError(f"{folder}: holds a fit of another problem (its "
+                             f"{', '.join(changed)} differ from this version's); use another "
+                             "--folder")
+    atomic_write(state_file, json.dumps({"settings": asdict(settings), "problem": problem},
+                                        indent=2).encode())
     result = Fit(settings)
     n, k = settings.particles, settings.kept
     population: pd.DataFrame | None = None

@@ -114,8 +114,8 @@ def run(scenario: str | os.PathLike | scenarios.Scenario, n: int, seed: int | No
 # --- claims over the posterior -------------------------------------------------------------
 #: A claim "depends on" a parameter when the rank correlation of its per-draw effect with the
 #: parameter reaches this size and is significant at DEPENDS_P after Holm's correction over
-#: the fitted parameters (nine tests a claim: without it, one claim in five would seem to
-#: depend on something by chance).
+#: the fitted parameters (one test per fitted parameter: without it, at nine parameters one
+#: claim in four, 0.23 measured, seemed to depend on something by chance; more at thirteen).
 DEPENDS_RHO = 0.5
 DEPENDS_P = 0.05
 

@@ -4,6 +4,7 @@ commands that read it."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import math
@@ -25,7 +26,8 @@ WIDTH = np.array([hi - lo for lo, hi in (p.bounds for p in calibrate.PRIORS)])
 
 def toy(job: tuple[dict[str, float], int, int]) -> dict[str, float]:
     """Moments that reach every target exactly at TRUTH: target + tolerance × the scaled
-    distance of parameter i from the truth (the ninth parameter unidentified), plus noise."""
+    distance of parameter i from the truth (parameters past the targets' count
+    unidentified), plus noise."""
     theta, seed, _ = job
     x = np.array([p.to_unit(np.array(theta[p.name])) for p in calibrate.PRIORS], dtype=float)
     noise = np.random.default_rng(seed).normal(0.0, 0.02, len(calibrate.TARGETS))
@@ -90,6 +92,20 @@ def test_a_fit_with_other_settings_is_refused(tmp_path):
     with pytest.raises(calibrate.InputError, match="other settings"):
         calibrate.fit(tmp_path, calibrate.Settings(particles=10, max_generations=1),
                       executor, simulate=toy)
+
+
+def test_a_fit_of_other_priors_is_refused(tmp_path, monkeypatch):
+    """Runs drawn from other priors (or for another baseline) are not resumed as this
+    problem's: the folder names what differs."""
+    executor = LocalExecutor(1)
+    settings = calibrate.Settings(particles=8, max_generations=1)
+    calibrate.fit(tmp_path, settings, executor, simulate=toy)
+    narrower = (calibrate.Prior(*[*dataclasses.astuple(calibrate.PRIORS[0])[:2], 0.5,
+                                  *dataclasses.astuple(calibrate.PRIORS[0])[3:]]),
+                *calibrate.PRIORS[1:])
+    monkeypatch.setattr(calibrate, "PRIORS", narrower)
+    with pytest.raises(calibrate.InputError, match=r"another problem.*priors"):
+        calibrate.fit(tmp_path, settings, executor, simulate=toy)
 
 
 @pytest.fixture
