@@ -1,6 +1,7 @@
 """Each mechanism's switch or strength changes what it should (small firm, short runs)."""
 
 import numpy as np
+import pytest
 
 from sim.model import WorkplaceModel
 from tests.conftest import ISOLATED, SMALL, run_model, small
@@ -197,24 +198,37 @@ def test_role_moves_count_the_weeks_changes_of_function():
     assert frame["role_moves"].sum() == moved > 0
 
 
-def test_contagion_makes_where_the_firm_ends_depend_on_its_past():
-    """Hysteresis, the mark of a tipping point: with contagious engagement, the same 6 h of
-    meetings leaves a firm that spent five years at 0 h far more engaged than one that spent
-    them at 20 h (each of three seeds); without contagion the past washes out."""
+def _end_engagement(first: float, contagion: float, seed: int) -> float:
+    """Mean engagement after ten years of `contagious_engagement` (isolated from the firm's
+    own responses), the first five at `first` meeting hours, the last five at 6."""
     from sim import scenario
 
     params = scenario.load("contagious_engagement").params
+    model = WorkplaceModel(seed=seed, **{**params, "engagement_contagion": contagion,
+                                         "meeting_hours": first, **ISOLATED})
+    for week in range(520):
+        if week == 260:
+            model.set_params(meeting_hours=6.0)
+        model.step()
+    emp = model.employees
+    return float(emp.engagement[emp.active_rows].mean())
 
-    def end(first: float, contagion: float, seed: int) -> float:
-        model = WorkplaceModel(seed=seed, **{**params, "engagement_contagion": contagion,
-                                             "meeting_hours": first, **ISOLATED})
-        for week in range(520):
-            if week == 260:
-                model.set_params(meeting_hours=6.0)
-            model.step()
-        emp = model.employees
-        return float(emp.engagement[emp.active_rows].mean())
 
+def test_contagion_makes_where_the_firm_ends_depend_on_its_past():
+    """Hysteresis, the mark of a tipping point: with contagious engagement, the same 6 h of
+    meetings leaves a firm that spent five years at 0 h far more engaged than one that spent
+    them at 20 h (each of three seeds)."""
     for seed in range(3):
-        assert end(0.0, 6.0, seed) - end(20.0, 6.0, seed) > 0.15, seed
-        assert abs(end(0.0, 0.0, seed) - end(20.0, 0.0, seed)) < 0.08, seed
+        assert _end_engagement(0.0, 6.0, seed) - _end_engagement(20.0, 6.0, seed) > 0.15, seed
+
+
+@pytest.mark.xfail(strict=True, reason="finding (docs/model.md §7.8, contagion): at the "
+                   "baseline calibrated with customer flows, five years at 20 h still leave "
+                   "the firm 0.03-0.11 less engaged five years later without contagion (a "
+                   "smaller customer base, less trust in managers); strict, so that a change "
+                   "that makes it hold again is noticed")
+def test_without_contagion_the_past_washes_out():
+    """The control of the hysteresis test: without contagion, five years at 0 h or at 20 h
+    end within 0.08 of each other after five more years at 6 h (each of three seeds)."""
+    for seed in range(3):
+        assert abs(_end_engagement(0.0, 0.0, seed) - _end_engagement(20.0, 0.0, seed)) < 0.08, seed

@@ -328,7 +328,9 @@ def drawn(picture: network.FirmPicture, name: str) -> dict:
 def test_firm_picture_draws_the_models_vacancies_as_seats_in_their_teams():
     """One empty seat per vacancy the model counts, each at a funded, unfilled position of its
     team; closed positions are faint, not seats; the title says the model's count."""
-    session = session_with(LOSING)
+    # people quit often enough (the calibrated baseline's hazard is 0.005 a week) that
+    # positions fall vacant within the six weeks drawn, while the plan closes others
+    session = session_with({**LOSING, "quit_base": 0.04})
     picture = network.FirmPicture()
     seen = set()
     for _ in range(6):
