@@ -115,16 +115,11 @@ def evaluate(params: dict, seeds: int, workers: int | None = None) -> dict:
     return pd.DataFrame(rows).mean().to_dict()
 
 
-def _team_years(job: tuple[dict, int]):
-    params, seed = job
-    return calibration.run_seed(params, seed)
-
-
 def evaluate_teams(params: dict, seeds: int, workers: int | None = None) -> dict:
     """As `evaluate`, with annual churn and the pooled team-level correlations of
     engagement with customer satisfaction, turnover and productivity; firms that failed
     before the measured year are counted, not averaged."""
-    runs = run_all(_team_years, [(params, seed) for seed in range(seeds)], workers)
+    runs = run_all(calibration._run_seed, [(params, seed) for seed in range(seeds)], workers)
     ok = [r for r in runs if np.isfinite(r.churn_rate)]
     row: dict = {"firms_alive": len(ok)}
     if not ok:

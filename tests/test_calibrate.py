@@ -201,8 +201,8 @@ def test_claims_over_the_posterior_pair_scenarios_on_each_draw(small_posterior, 
 def test_a_claim_depends_on_a_parameter_only_past_holms_correction():
     """An effect that follows one parameter closely is found to depend on it; an effect of
     pure noise over the same draws seems to depend on something in at most one try in ten
-    (Holm's correction over the nine parameters aims at 5%; without it, |rho| ≥ 0.5 alone
-    would flag about one in five)."""
+    (Holm's correction over the fitted parameters aims at 5%; without it, |rho| ≥ 0.5
+    alone would flag about one in five)."""
     rng = np.random.default_rng(3)
     draws = calibrate._frame(calibrate.prior_draws(rng, 20)).to_dict("records")
     temperature = np.array([d["effort_temperature"] for d in draws])
