@@ -49,6 +49,16 @@ def test_bench_json_smoke():
             "record"} <= set(phases)
     assert sum(phases.values()) == pytest.approx(1.0, abs=0.01)
     assert all(v >= 0 for v in phases.values())
+    prof = row["profile"]  # where the run goes
+    assert prof["weeks"] == row["steps"] + row["spinup_steps"]
+    assert prof["python_calls_per_week"] > 100 and len(prof["top_own_time"]) >= 5
+    assert 0 < prof["random_draws_s"] < prof["profiled_s"] and prof["random_draw_calls"] > 0
+    assert {"binomial", "poisson", "random"} <= set(prof["random_draws_by_method"])
+    assert prof["agents_made"] > 0 and prof["mesa_bookkeeping_s"] > 0
+    for target in report["targets"].values():  # a speed target not met says why
+        if not target["met"] and "why" in target:
+            assert target["why"]["steps_s"] > 0 and target["why"]["python_calls_per_week"] > 0
+    assert "why" in ratio or ratio["met"]
 
 
 def test_schedule_follows_step():
@@ -74,6 +84,24 @@ def test_phase_timer_leaves_results_unchanged():
     assert a.equals(b)
     assert set(timer.calls.values()) == {8}
     assert "data collection" in timer.totals
+
+
+def test_timed_generator_leaves_results_unchanged():
+    """A model whose generator is timed draws the same numbers: the same time series as a
+    plain one; the draws are counted."""
+    from sim.bench import TimedGenerator
+
+    plain = WorkplaceModel(seed=3, **SMALL)
+    timed = WorkplaceModel(seed=3, **SMALL)
+    timed.rng = draws = TimedGenerator(timed.rng)
+    for _ in range(8):
+        plain.step()
+        timed.step()
+    a = plain.datacollector.get_model_vars_dataframe()
+    b = timed.datacollector.get_model_vars_dataframe()
+    assert a.equals(b)
+    assert draws.calls > 8 and draws.seconds > 0
+    assert sum(n for n, _ in draws.by_method.values()) == draws.calls
 
 
 def test_sizes_and_scaling_fit():

@@ -54,6 +54,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    "measurement of 1,000 runs (default: %(default)s)")
     p.add_argument("--batch-workers", type=int, default=None, metavar="N",
                    help="worker processes of that batch (default: every core)")
+    p.add_argument("--no-profile", dest="profile", action="store_false",
+                   help="skip the run under the profiler (where the time goes: random draws, "
+                   "Mesa's bookkeeping, Python-level calls, the costliest functions)")
     p.add_argument("--seed", type=int, default=1, help="random seed (default: %(default)s)")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
 
@@ -76,7 +79,8 @@ def handle(args: argparse.Namespace) -> int:
         parse_size(text)
     options = Options(sizes=args.sizes, steps=args.steps, repeats=args.repeats,
                       mesa=args.mesa, mesa_budget=args.mesa_budget, seed=args.seed,
-                      batch_runs=args.batch_runs, batch_workers=args.batch_workers)
+                      batch_runs=args.batch_runs, batch_workers=args.batch_workers,
+                      profile=args.profile)
     report = run(options, progress=None if args.json else
                  lambda line: print(line, file=sys.stderr, flush=True))
     print(json.dumps(report, indent=2) if args.json else format_report(report))
