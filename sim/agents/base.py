@@ -108,6 +108,17 @@ def row_sum(values: np.ndarray) -> np.ndarray:
     return total
 
 
+def lexsort2(minor: np.ndarray, major: np.ndarray) -> np.ndarray:
+    """`np.lexsort((minor, major))` (by `major`, then `minor`, ties in the original order)
+    where `major` is a non-negative integer key: for thousands of rows, one stable sort by
+    `minor` and then a stable sort by `major` as 16-bit integers (a radix sort), about twice
+    as fast; the same permutation, since both sorts are stable."""
+    if major.size < 1000 or int(major.max(initial=0)) > np.iinfo(np.uint16).max:
+        return np.lexsort((minor, major))
+    order = np.argsort(minor, kind="stable")
+    return order[np.argsort(major.astype(np.uint16).take(order), kind="stable")]
+
+
 def row_max(values: np.ndarray) -> np.ndarray:
     """Maximum of each row of a narrow 2-D array (column by column: exact, and faster than
     a reduction along short rows)."""

@@ -43,6 +43,9 @@ class Customers:
 
     A row with no customer holds no open cases, so sums over every row of `open_cases`
     count the present customers' cases only; its other values are stale until it is reused.
+    A new customer takes the row freed last, so the rows in use stay at the front: the rows
+    from `high` on have never held a customer, and the weekly work over every row stops
+    there (a row's values are set afresh when a customer takes it).
     """
 
     comfort, confidence = count_views("counts")
@@ -62,6 +65,7 @@ class Customers:
         # free rows as a stack (the top is the end): the next customer takes the row freed last
         self._free = np.arange(capacity - 1, -1, -1, dtype=np.int64)
         self._n_free = capacity
+        self.high = 0  # rows from here on have never held a customer
         # flows of the current week, read by other phases and the measures
         self.opened = self.closed = self.solved = self.reopened = self.backlog = 0
         self.churned = self.arrived = 0
@@ -129,6 +133,7 @@ class Customers:
         self.open_cases[rows] = 0
         self.counts[rows] = 0.0
         self.trust_value[rows] = 0.5
+        self.high = max(self.high, int(rows.max()) + 1)
         agents = self.agents
         for row in rows.tolist():
             agents[row] = Customer(model, row)
@@ -167,7 +172,8 @@ class Customers:
     def refresh_trust(self) -> None:
         """Recompute every row's trust from its counts (after the counts or the comfort
         weight changed)."""
-        self.trust_value = trust_of(self.counts, self.model.p["comfort_weight"])
+        high = self.high
+        self.trust_value[:high] = trust_of(self.counts[:high], self.model.p["comfort_weight"])
 
     def mean_trust(self) -> float:
         """Mean trust in the firm of the present customers."""
@@ -176,7 +182,9 @@ class Customers:
 
     def team_backlog(self) -> np.ndarray:
         """Open cases per account team (rows without a customer hold none)."""
-        return np.bincount(self.team, weights=self.open_cases, minlength=self.model.managers.n)
+        high = self.high
+        return np.bincount(self.team[:high], weights=self.open_cases[:high],
+                           minlength=self.model.managers.n)
 
     def team_satisfaction(self) -> np.ndarray:
         """Mean satisfaction of each account team's customers (0.5 for a team with none)."""
@@ -197,7 +205,7 @@ class Customers:
         new = self.model.rng.poisson(rate, size=rows.size)
         self.open_cases[rows] += new
         self.opened = int(np.add.reduce(new))
-        self.backlog = int(np.add.reduce(self.open_cases))
+        self.backlog = int(np.add.reduce(self.open_cases[: self.high]))
 
     # --- phase 3 (service reaches the customer) ------------------------------------------
     def receive_service(self, close_share: np.ndarray, solve_prob: np.ndarray) -> None:
@@ -207,7 +215,7 @@ class Customers:
         Only customers with open cases draw (a binomial of zero trials draws nothing, so
         this is the same random stream as drawing for every customer)."""
         rng = self.model.rng
-        served = (self.open_cases > 0).nonzero()[0]
+        served = (self.open_cases[: self.high] > 0).nonzero()[0]
         team = self.team[served]
         before = self.open_cases[served]
         closed = rng.binomial(before, close_share[team])
@@ -247,7 +255,8 @@ class Customers:
     def update_trust(self, memory: float) -> None:
         """Decaying Beta counts: comfort from this week's satisfaction, confidence from cases
         solved against reopened. Customers who arrived this week have no evidence yet."""
-        s, counts, served = self.satisfaction, self.counts, self._served
+        high, served = self.high, self._served
+        s, counts = self.satisfaction[:high], self.counts[:high]
         counts *= memory
         counts[:, 0] += s
         counts[:, 1] += 1.0 - s

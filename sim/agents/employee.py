@@ -19,6 +19,7 @@ from sim.agents.base import (
     add_evidence,
     clip,
     count_views,
+    lexsort2,
     mean,
     row_field,
     row_max,
@@ -218,6 +219,8 @@ class Employees:
         self.edge_src = np.concatenate(src_parts).astype(np.int64)
         self.edge_dst = np.concatenate(dst_parts).astype(np.int64)
         self.edge_counts = np.zeros((self.edge_src.size, 4))  # comfort, confidence
+        self._edge_across = team[self.edge_src] != team[self.edge_dst]  # ties beyond the team
+        self._edge_buffers = (self.edge_src, self.edge_dst, self._edge_across, self.edge_counts)
         self.out_degree = np.maximum(np.bincount(self.edge_src, minlength=n), 1)
         self.in_degree = np.maximum(np.bincount(self.edge_dst, minlength=n), 1)
 
@@ -229,16 +232,34 @@ class Employees:
     def _membership_changed(self) -> None:
         """Recompute what follows from who is present (after hires and exits): the active
         rows, team head counts and the live collaboration edges with each person's count."""
-        a, n = self.active, self.n
+        a = self.active
         self.active_rows = np.flatnonzero(a)
         self.team_heads = np.bincount(self.team, weights=a, minlength=self.n_teams)
         self.team_count = np.maximum(self.team_heads, 1)
-        live = a[self.edge_src] & a[self.edge_dst]
+        self._live_edge_counts(self.edge_src, self.edge_dst, self._edge_across, add=False)
+
+    def _live_edge_counts(self, src: np.ndarray, dst: np.ndarray, across: np.ndarray,
+                          add: bool) -> None:
+        """The live edges among `src`→`dst` (both ends present) and, per person, how many
+        lead out and in and how many of those leave the team (`reach`): all edges afresh, or
+        (`add`) the counts of edges just added on top of those of the others. Each count is
+        a whole number, so adding the new edges' counts gives the same floats as counting
+        all edges again."""
+        a, n = self.active, self.n
+        live = a[src] & a[dst]
+        weight = live.astype(np.float64)
+        out = np.bincount(src, weights=weight, minlength=n)
+        into = np.bincount(dst, weights=weight, minlength=n)
+        reach = np.bincount(src, weights=live & across, minlength=n)  # ties beyond the team
+        if add:
+            live = np.concatenate([self.live_edges, live])
+            out += self._live_out
+            into += self._live_in
+            reach += self.reach
         self.live_edges = live
-        self._live_degree_out = np.maximum(np.bincount(self.edge_src, weights=live, minlength=n), 1)
-        self._live_degree_in = np.maximum(np.bincount(self.edge_dst, weights=live, minlength=n), 1)
-        across = live & (self.team[self.edge_src] != self.team[self.edge_dst])
-        self.reach = np.bincount(self.edge_src, weights=across, minlength=n)  # ties beyond the team
+        self._live_out, self._live_in, self.reach = out, into, reach
+        self._live_degree_out = np.maximum(out, 1)
+        self._live_degree_in = np.maximum(into, 1)
 
     def refresh_trust(self) -> None:
         """Recompute the trust everyone reads this week (in the manager, on each edge, and
@@ -560,12 +581,12 @@ class Employees:
             m_pos = np.arange(rows.size)
             m_key = self.role[rows] * n_groups + group
             rank = self.level[rows] * 1e4 + self.tenure[rows]
-        order = np.lexsort((-rank, m_key))
+        order = lexsort2(-rank, m_key)
         m_pos, m_key = m_pos[order], m_key[order]
         mentees = np.flatnonzero((wanted >= 0) & (wanted < nf))
         f = wanted[mentees]
         e_key = f * n_groups + group[mentees]
-        order = np.lexsort((skill[mentees, f], e_key))
+        order = lexsort2(skill[mentees, f], e_key)
         mentees, f, e_key = mentees[order], f[order], e_key[order]
         e_place = np.arange(mentees.size) - np.searchsorted(e_key, e_key, side="left")
         index = np.searchsorted(m_key, e_key, side="left") + e_place // cap
@@ -664,12 +685,35 @@ class Employees:
             new = np.array(pairs, dtype=np.int64)
             src = np.concatenate([new[:, 0], new[:, 1]])
             dst = np.concatenate([new[:, 1], new[:, 0]])
-            self.edge_src = np.concatenate([self.edge_src, src])
-            self.edge_dst = np.concatenate([self.edge_dst, dst])
-            self.edge_counts = np.vstack([self.edge_counts, np.zeros((src.size, 4))])
+            across = np.ones(src.size, dtype=bool)  # the pairs are of different teams
+            self._add_edges(src, dst, across)
             self.peer_edge_trust = np.concatenate(
                 [self.peer_edge_trust, np.full(src.size, 0.5)])
-            self._membership_changed()
+            self._live_edge_counts(src, dst, across, add=True)
+
+    def _add_edges(self, src: np.ndarray, dst: np.ndarray, across: np.ndarray) -> None:
+        """Append directed edges (with no evidence yet). The edge arrays are views of the
+        first rows of buffers with room to grow (doubling when full), so adding a few edges
+        copies those few rather than every edge."""
+        old = self.edge_src.size
+        new = old + src.size
+        edges = (self.edge_src, self.edge_dst, self._edge_across, self.edge_counts)
+        buffers = self._edge_buffers
+        if any(e is not b and e.base is not b for e, b in zip(edges, buffers, strict=True)):
+            buffers = edges  # the arrays were replaced (a copied model): they are the buffers
+        if new > buffers[0].shape[0]:
+            room = 2 * new
+            grown = []
+            for buffer in buffers:
+                bigger = np.zeros((room, *buffer.shape[1:]), dtype=buffer.dtype)
+                bigger[:old] = buffer[:old]
+                grown.append(bigger)
+            buffers = self._edge_buffers = tuple(grown)
+        edge_src, edge_dst, edge_across, edge_counts = buffers
+        edge_src[old:new], edge_dst[old:new], edge_across[old:new] = src, dst, across
+        edge_counts[old:new] = 0.0
+        self.edge_src, self.edge_dst = edge_src[:new], edge_dst[:new]
+        self._edge_across, self.edge_counts = edge_across[:new], edge_counts[:new]
 
     # --- phase 6: trust ----------------------------------------------------------------------
     def update_trust(self, credit: np.ndarray, kept: np.ndarray, broken: np.ndarray,
