@@ -137,7 +137,7 @@ class Customers:
         agents = self.agents
         for row in rows.tolist():
             agents[row] = Customer(model, row)
-        self.rows = np.flatnonzero(self.active)
+        self.rows = np.flatnonzero(self.active[: self.high])
         return rows
 
     def leave(self, rows: np.ndarray) -> None:
@@ -153,7 +153,7 @@ class Customers:
         top = self._n_free
         self._free[top: top + rows.size] = rows
         self._n_free = top + rows.size
-        self.rows = np.flatnonzero(self.active)
+        self.rows = np.flatnonzero(self.active[: self.high])
 
     @property
     def free(self) -> list[int]:
