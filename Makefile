@@ -41,12 +41,13 @@ summary: $(VENV)/.installed
 	$(BIN)/aligned run baseline
 
 # The wheel and newest-NumPy checks (under a minute) run before the suite, whose summary line
-# is then the last one printed.
+# is then the last one printed. The suite runs on two workers (pytest-xdist); tests that
+# share a server, a browser or a saved batch run on one worker (tests/conftest.py).
 test: $(VENV)/.installed-dev browser
 	$(BIN)/ruff check .
 	@$(MAKE) --no-print-directory wheel newest
 	@mkdir -p .scratch
-	$(BIN)/python -m pytest --basetemp=.scratch/pytest
+	$(BIN)/python -m pytest -n 2 --dist loadgroup --basetemp=.scratch/pytest
 
 # The package as a researcher gets it: build the sdist and the wheel from it, install the
 # wheel with the core dependencies alone into a new virtual environment outside the

@@ -145,6 +145,44 @@ def test_cancel_ends_a_batch_at_once():
     assert again.wait(120) and again.state == DONE
 
 
+def _pool_workers() -> set[int]:
+    """The worker processes of this process's pools: its descendants but the helpers that
+    multiprocessing keeps (the forkserver and the resource tracker, its own children)."""
+    import psutil
+
+    me = psutil.Process()
+    found = set()
+    for process in me.children(recursive=True):
+        try:
+            helper = process.ppid() == me.pid and any(
+                name in " ".join(process.cmdline()) for name in ("forkserver", "resource_tracker"))
+            if not helper and process.status() != psutil.STATUS_ZOMBIE:
+                found.add(process.pid)
+        except psutil.NoSuchProcess:
+            pass
+    return found
+
+
+def test_cancel_ends_the_batchs_worker_processes():
+    """Cancel ends the worker processes of the batch, not only the job: none of them goes
+    on with the runs it was sent (sixty ten-year runs, minutes of a core) in the
+    background."""
+    before = _pool_workers()
+    spec = scenarios.load("efficiency_kpi")
+    setup = Setup((paired.RunSet("A", spec),), tuple(range(60)), 520)
+    job = SeedJob(setup, ["customers"], workers=1).start()
+    deadline = time.monotonic() + 60
+    while not _pool_workers() - before:
+        assert job.active and time.monotonic() < deadline, "no worker started"
+        time.sleep(0.05)
+    job.cancel()
+    assert job.wait(10) and job.state == CANCELLED
+    deadline = time.monotonic() + 10
+    while (left := _pool_workers() - before) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not left, f"worker processes still running after Cancel: {sorted(left)}"
+
+
 def test_a_page_batch_leaves_a_core_to_the_page(monkeypatch):
     """Every core but one, at least one; ALIGNED_WORKERS decides when it is set."""
     monkeypatch.delenv(workers.WORKERS_ENV, raising=False)

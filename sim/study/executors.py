@@ -190,13 +190,17 @@ class LocalExecutor:
 
 
 def _stop_pool(pool: ProcessPoolExecutor) -> None:
-    """Stop a pool at once: cancel what is queued and end its worker processes."""
-    pool.shutdown(wait=False, cancel_futures=True)
-    terminate = getattr(pool, "terminate_workers", None)
+    """Stop a pool at once: cancel what is queued and end its worker processes.
+
+    The workers are taken before the pool is shut down: `shutdown` forgets them, and a
+    worker left alone goes on with the runs it was sent, for minutes after a cancel."""
+    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14
     if terminate is not None:
-        terminate()
+        terminate()  # cancels what is queued, then ends the workers it took first
     else:
-        for process in list((getattr(pool, "_processes", None) or {}).values()):
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
             with contextlib.suppress(Exception):
                 process.terminate()
     pool.shutdown(wait=True)  # join the pool's threads before anything forks again
