@@ -24,7 +24,7 @@ import pytest
 
 from sim import scenario as scenarios
 from sim.measures import REPORTERS
-from sim.params import GROUPS
+from sim.params import GROUPS, PARAMS
 from sim.viz import charts, controls, network
 from sim.viz.server import running
 from sim.viz.session import Comparison, Session
@@ -194,6 +194,20 @@ def control(tab, name: str):
         ".aligned-param-name", has_text=re.compile(f"^{name}$")))
 
 
+def value_shown(tab, name: str, expected: str, timeout_ms: int = 10_000) -> str:
+    """The value shown beside a parameter's control, once its first word is `expected`.
+
+    The page updates a control's name and its value in separate messages: just after a group
+    or a scenario is picked, a name can stand for a moment beside the value of the control
+    that stood there before. Waiting for the expected value (and failing if it does not come)
+    reads the settled page."""
+    from playwright.sync_api import expect
+
+    shown = control(tab, name).locator(".aligned-param-value")
+    expect(shown).to_have_text(re.compile(rf"^{re.escape(expected)}(\s|$)"), timeout=timeout_ms)
+    return shown.inner_text()
+
+
 def click_button(tab, label: str) -> None:
     tab.get_by_role("button", name=label, exact=True).click()
 
@@ -258,8 +272,7 @@ def test_scenario_switch_loads_its_parameters_and_story(page):
     spec = scenarios.load("efficiency_kpi")
     page.get_by_text(spec.title).first.wait_for()
     wait_week(page, 0)
-    scheme = control(page, "employee_scheme").locator(".aligned-param-value")
-    assert scheme.inner_text() == "efficiency_kpi"
+    assert value_shown(page, "employee_scheme", "efficiency_kpi") == "efficiency_kpi"
     page.shot("switched")
     seed = page.locator(".aligned-seed input")
     seed.fill("7")
@@ -409,8 +422,7 @@ def test_uploaded_scenario_opens_and_joins_the_picker(page):
     page.set_input_files(".aligned-upload-input", files=[
         {"name": "my_classroom.toml", "mimeType": "text/plain", "buffer": text.encode()}])
     page.get_by_text("Our own firm").first.wait_for(timeout=30_000)
-    scheme = control(page, "employee_scheme").locator(".aligned-param-value")
-    assert scheme.inner_text() == "efficiency_kpi"
+    assert value_shown(page, "employee_scheme", "efficiency_kpi") == "efficiency_kpi"
     page.shot("uploaded")
     assert options(page, ".aligned-scenario-select")[-1] == "my_classroom"
     page.set_input_files(".aligned-upload-input", files=[
@@ -702,7 +714,8 @@ def test_save_as_scenario_gives_a_file_aligned_run_runs_and_the_page_opens(page,
     page.set_input_files(".aligned-upload-input", files=[str(path)])
     page.get_by_text(saved.title).first.wait_for(timeout=30_000)
     pick(page, ".aligned-group", controls.group_title("managers"))
-    shown = control(page, "meeting_hours").locator(".aligned-param-value").inner_text()
+    shown = value_shown(page, "meeting_hours",
+                        controls.format_value(PARAMS["meeting_hours"], hours))
     assert float(shown.split()[0]) == pytest.approx(hours, rel=1e-3)
     page.shot("reopened")
 
@@ -740,8 +753,7 @@ def test_a_link_opens_with_the_controls_showing_its_set_up(context, server):
         assert tab.input_value(".aligned-seed input") == "3"
         assert "B · shared_value scheme" in tab.inner_text(".aligned-status")
         pick(tab, ".aligned-group", controls.group_title("managers"))
-        shown = control(tab, "meeting_hours").locator(".aligned-param-value").inner_text()
-        assert shown.split()[0] == "4"
+        assert value_shown(tab, "meeting_hours", "4").split()[0] == "4"
         message = tab.inner_text(".aligned-message")
         assert "address: autonomy = 7.0 is not allowed" in message and "ignored" in message
         assert tab.evaluate("document.location.search") == (
