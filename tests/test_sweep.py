@@ -382,8 +382,9 @@ def test_killed_sweep_resumes_with_every_run_once(tmp_path, resumable, stop):
     behind; --resume runs the rest, and the result equals an uninterrupted sweep."""
     path, reference = resumable
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "sim.cli", "sweep", str(path), "--out", str(out),
-               "--workers", "2", "--quiet"]
+    # the console script: under `python -m` an interrupt can end in SIGINT (tests/test_cli.py)
+    command = [str(Path(sys.executable).with_name("aligned")), "sweep", str(path), "--out",
+               str(out), "--workers", "2", "--quiet"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     store = sweep.Store(out)
     deadline = time.monotonic() + 90
