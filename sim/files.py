@@ -45,8 +45,9 @@ def package_version() -> str:
 
 
 def environment() -> dict[str, str]:
-    """The versions a result was computed with besides the model's own: Python, NumPy,
-    pandas, Mesa and the platform (recorded in params.json and a sweep's metadata)."""
+    """The versions a result was computed with besides the model's own: Python, NumPy and
+    its SIMD targets in use, pandas, Mesa and the platform (recorded in params.json and a
+    sweep's metadata)."""
     import platform
 
     import mesa
@@ -54,8 +55,19 @@ def environment() -> dict[str, str]:
     import pandas
 
     return {"python": platform.python_version(), "numpy": numpy.__version__,
-            "pandas": pandas.__version__, "mesa": mesa.__version__,
-            "platform": platform.platform()}
+            "numpy_simd": " ".join(numpy_simd()), "pandas": pandas.__version__,
+            "mesa": mesa.__version__, "platform": platform.platform()}
+
+
+def numpy_simd() -> list[str]:
+    """NumPy's SIMD targets in use in this process, baseline first (e.g. X86_V2 X86_V3): a
+    run's last bits depend on them (`sim.NUMPY_LEFT_OUT`)."""
+    try:
+        from numpy._core import _multiarray_umath as core
+    except ImportError:  # NumPy 1.26
+        from numpy.core import _multiarray_umath as core
+    used = core.__cpu_features__
+    return [*core.__cpu_baseline__, *(t for t in core.__cpu_dispatch__ if used.get(t))]
 
 
 def library_folder(kind: str, env: str) -> Path:

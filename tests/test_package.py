@@ -20,7 +20,7 @@ from sim.files import DISTRIBUTION, library_folder, package_version, search_path
 from sim.runner import run, write_outputs
 
 TINY = ["--set", "n_employees=16", "--set", "n_customers=100", "--set", "spinup_weeks=0"]
-ENVIRONMENT = {"python", "numpy", "pandas", "mesa", "platform"}
+ENVIRONMENT = {"python", "numpy", "numpy_simd", "pandas", "mesa", "platform"}
 
 
 def test_version_names_the_package_and_the_model(capsys):

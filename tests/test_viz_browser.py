@@ -693,6 +693,8 @@ def test_save_as_scenario_gives_a_file_aligned_run_runs_and_the_page_opens(page,
     pick(page, ".aligned-scenario-select", "efficiency_kpi")
     page.get_by_text(scenarios.load("efficiency_kpi").title).first.wait_for()
     pick(page, ".aligned-group", controls.group_title("managers"))
+    before = Session("efficiency_kpi").values()["meeting_hours"]
+    value_shown(page, "meeting_hours", controls.format_value(PARAMS["meeting_hours"], before))
     slider = control(page, "meeting_hours").locator(".v-slider")
     slider.scroll_into_view_if_needed()
     box = slider.bounding_box()
