@@ -23,12 +23,42 @@ __all__ = ["RunResult", "WorkplaceModel", "run"]
 #: differ from those of the AVX2 machine's; a run's results then drift apart from the
 #: reference series and can flip a claim that sits near its threshold. Set in the
 #: environment when `sim` is imported before NumPy (the `aligned` command, its worker
-#: processes, the test suite); an NPY_DISABLE_CPU_FEATURES already set is kept. Names that a
-#: NumPy version does not know are ignored by it: the older names are for NumPy 1.26-2.3.
+#: processes, the test suite) and NumPy is one of PyPI's wheels; an NPY_DISABLE_CPU_FEATURES
+#: already set is kept. Names that a NumPy version does not know are ignored by it: the
+#: older names are for NumPy 1.26-2.3.
 NUMPY_LEFT_OUT = ("X86_V4 AVX512_ICL AVX512_SPR AVX512F AVX512CD AVX512_KNL AVX512_KNM "
                   "AVX512_SKX AVX512_CLX AVX512_CNL")
-if "numpy" not in sys.modules:
-    os.environ.setdefault("NPY_DISABLE_CPU_FEATURES", NUMPY_LEFT_OUT)
+#: The platform tags of PyPI's NumPy wheels, built for a baseline below AVX-512.
+PYPI_WHEEL_TAGS = ("manylinux", "musllinux", "macosx", "win")
+
+
+def _numpy_is_a_pypi_wheel() -> bool:
+    """Whether the NumPy that will be imported is one of PyPI's wheels, read from its
+    WHEEL file without importing it. NumPy refuses to start when asked to leave out a target
+    its build requires (one compiled for this very CPU can require AVX-512): only PyPI's
+    builds are known not to."""
+    from importlib.util import find_spec
+    from pathlib import Path
+
+    try:
+        spec = find_spec("numpy")
+    except (ImportError, ValueError):
+        return False
+    if spec is None or not spec.submodule_search_locations:
+        return False
+    site = Path(next(iter(spec.submodule_search_locations))).parent
+    return any(_pypi_wheel(wheel.read_text()) for wheel in site.glob("numpy-*.dist-info/WHEEL"))
+
+
+def _pypi_wheel(wheel_file: str) -> bool:
+    """Whether a WHEEL file's every platform tag is one of PyPI's."""
+    tags = [line for line in wheel_file.splitlines() if line.startswith("Tag:")]
+    return bool(tags) and all(any(t in line for t in PYPI_WHEEL_TAGS) for line in tags)
+
+
+if "numpy" not in sys.modules and "NPY_DISABLE_CPU_FEATURES" not in os.environ and (
+        _numpy_is_a_pypi_wheel()):
+    os.environ["NPY_DISABLE_CPU_FEATURES"] = NUMPY_LEFT_OUT
 
 
 def run(scenario: Any = "baseline", seed: int | None = None, steps: int | None = None,

@@ -50,3 +50,13 @@ def test_the_command_pins_numpy_itself_and_records_the_path(tmp_path):
     used = json.loads((out / "params.json").read_text())["environment"]["numpy_simd"].split()
     assert used and used[0] == numpy_simd()[0]
     assert _left_out_in_use(used) == set()
+
+
+def test_numpy_is_pinned_only_when_it_is_one_of_pypis_wheels():
+    """A NumPy built here may require AVX-512 (NumPy then refuses to start when asked to
+    leave it out), so only PyPI's wheels are pinned."""
+    pypi = "Wheel-Version: 1.0\nTag: cp312-cp312-manylinux_2_27_x86_64\n"
+    built_here = "Wheel-Version: 1.0\nTag: cp312-cp312-linux_x86_64\n"
+    assert sim._pypi_wheel(pypi) and not sim._pypi_wheel(built_here)
+    assert not sim._pypi_wheel("Wheel-Version: 1.0\n")
+    assert sim._numpy_is_a_pypi_wheel()  # this environment's NumPy comes from PyPI
