@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import inspect
 import json
+import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from sim.model import WorkplaceModel
+
+#: The `aligned` console script of this environment, run as a user runs it, for the tests
+#: that interrupt a command. Under `python -m`, CPython 3.12 ends the process by SIGINT after
+#: finalization (return code -2) when a KeyboardInterrupt ever passed through code run by a
+#: string `exec` or `eval` (as when a dataclass or a named tuple is made during an import),
+#: even if the program caught it and returned 130; a script file ends with the code it
+#: returned.
+ALIGNED = str(Path(sys.executable).with_name("aligned"))
 
 #: A small firm that runs fast, built fresh (no spin-up), so that a test sees its mechanisms
 #: from the first week.

@@ -12,13 +12,7 @@ import pytest
 
 from sim.cli import main
 from sim.measures import SUMMARY_KEYS
-
-# The console script, run as a user runs it, for the tests that interrupt a command. Under
-# `python -m`, CPython 3.12 ends the process by SIGINT after finalization (return code -2)
-# when a KeyboardInterrupt ever passed through code run by a string `exec` or `eval` (as
-# when a dataclass or a named tuple is made during an import), even if the program caught
-# it and returned 130; a script file ends with the code it returned.
-ALIGNED = str(Path(sys.executable).with_name("aligned"))
+from tests.conftest import ALIGNED
 
 
 def test_run_writes_outputs_and_summary_contract(tmp_path, capsys):

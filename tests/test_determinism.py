@@ -3,14 +3,12 @@
 import json
 import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pandas as pd
 
 import sim
 from sim.files import numpy_simd
-from tests.conftest import small
+from tests.conftest import ALIGNED, small
 
 
 def test_same_seed_same_time_series():
@@ -43,8 +41,7 @@ def test_the_command_pins_numpy_itself_and_records_the_path(tmp_path):
     and records the targets it used in params.json."""
     env = {k: v for k, v in os.environ.items() if k != "NPY_DISABLE_CPU_FEATURES"}
     out = tmp_path / "run"
-    aligned = str(Path(sys.executable).with_name("aligned"))
-    done = subprocess.run([aligned, "run", "baseline", "--steps", "2", "--out", str(out)],
+    done = subprocess.run([ALIGNED, "run", "baseline", "--steps", "2", "--out", str(out)],
                           env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     used = json.loads((out / "params.json").read_text())["environment"]["numpy_simd"].split()

@@ -18,6 +18,7 @@ import pytest
 
 from sim import analysis, study, sweep
 from sim.cli import main
+from tests.conftest import ALIGNED
 
 TINY = 'n_employees = 16\nn_customers = 100\n'
 #: Columns that depend on the machine (timings), left out when results are compared.
@@ -382,9 +383,8 @@ def test_killed_sweep_resumes_with_every_run_once(tmp_path, resumable, stop):
     behind; --resume runs the rest, and the result equals an uninterrupted sweep."""
     path, reference = resumable
     out = tmp_path / "out"
-    # the console script: under `python -m` an interrupt can end in SIGINT (tests/test_cli.py)
-    command = [str(Path(sys.executable).with_name("aligned")), "sweep", str(path), "--out",
-               str(out), "--workers", "2", "--quiet"]
+    # the console script: under `python -m` an interrupt can end in SIGINT (tests/conftest.py)
+    command = [ALIGNED, "sweep", str(path), "--out", str(out), "--workers", "2", "--quiet"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     store = sweep.Store(out)
     deadline = time.monotonic() + 90
